@@ -1,0 +1,3 @@
+using SharpSpeed.Cli;
+
+return SharpSpeedCommandLine.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using SharpSpeed.Engine;
+
+namespace SharpSpeed.Cli;
+
+/// <summary>The `sharpspeed` root command: one subcommand per workflow step of DESIGN.md.</summary>
+public static class SharpSpeedCommandLine
+{
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = Build();
+        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        return root.Parse(args).Invoke(configuration);
+    }
+
+    public static Command Build()
+    {
+        // A named Command rather than RootCommand, whose name would be the assembly's (SharpSpeed.Cli).
+        var root = new Command(
+            "sharpspeed",
+            $"SharpSpeed {BuildInfo.Version} ({BuildInfo.TorchFlavour} libtorch): data-parallel and ZeRO training " +
+            "of LLaMA-family language models in .NET.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
+        foreach (var command in PlannedCommands.All())
+        {
+            root.Subcommands.Add(command);
+        }
+        return root;
+    }
+}
