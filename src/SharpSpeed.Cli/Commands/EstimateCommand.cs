@@ -151,7 +151,7 @@ internal sealed class EstimateCommand
         var model = shape is null
             ? new PlannedModel(count, null, largestOverride)
             : new PlannedModel(count, shape with { Parameters = (long)count }, largestOverride ?? shape.LargestLayerParameters);
-        return (model, $"{count:0.###e0} parameters");
+        return (model, "from --params");
     }
 
     private static PlannedModel WithLargest(PlannedModel model, double? largest) =>

@@ -145,7 +145,8 @@ internal static class FitAdvisor
         string verdict = fits
             ? $"fits ({Gb(capacityBytes - estimate.GpuTotalBytes)} free)"
             : $"still {Gb(estimate.GpuTotalBytes - capacityBytes)} over";
-        string cpu = estimate.CpuBytesPerNode > 0 ? $"; CPU memory {Gb(estimate.CpuBytesPerNode)} per node" : "";
+        string deepSpeedCpu = estimate.DeepSpeed is { } ds ? $" (DeepSpeed's estimator, with its 1.5x buffer: {Gb(ds.CpuBytesPerNode)})" : "";
+        string cpu = estimate.CpuBytesPerNode > 0 ? $"; CPU memory {Gb(estimate.CpuBytesPerNode)} per node{deepSpeedCpu}" : "";
         lines.Add($"{change}: {Gb(estimate.GpuTotalBytes)} per GPU, {verdict}{cpu}");
         return fits;
     }
