@@ -19,7 +19,7 @@ internal static class EstimateReport
     public static string Json(MemoryPlan plan, string modelLabel, string dtype)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             var setup = plan.Setup;
             var selected = plan.Selected;
