@@ -68,6 +68,10 @@ public static partial class StateDictFiles
             foreach (var shard in index.ShardFiles)
             {
                 var shardPath = Path.Combine(folder, shard);
+                if (shard.EndsWith(".index.json", StringComparison.Ordinal))
+                {
+                    throw new ModelFileException(indexPath, $"weight_map points at another index '{shard}' instead of a weights file");
+                }
                 if (!File.Exists(shardPath))
                 {
                     throw new ModelFileException(indexPath, $"shard '{shard}' listed in weight_map is missing");

@@ -191,6 +191,13 @@ public static class TorchBinReader
         var entry = archive.GetEntry(entryName)
                     ?? throw new ModelFileException(path, $"tensor '{tensor}': storage entry '{entryName}' is missing");
         var expected = SafetensorsHeader.ByteCount([storage.ElementCount], SafetensorsDType.SizeOf(storage.DType), tensor, path);
+        // Sizes in a zip directory are claims: bound them by the archive's real size (deflate expands at most
+        // ~1032x) before allocating, so a tiny hostile file cannot request a huge tensor.
+        var archiveBytes = new FileInfo(path).Length;
+        if (entry.CompressedLength > archiveBytes || entry.Length > entry.CompressedLength * 1100 + 1024)
+        {
+            throw new ModelFileException(path, $"tensor '{tensor}': storage '{entryName}' claims {entry.Length} bytes, impossible for a {archiveBytes}-byte archive");
+        }
         if (entry.Length != expected)
         {
             throw new ModelFileException(path, $"tensor '{tensor}': storage '{entryName}' has {entry.Length} bytes, expected {expected} ({storage.ElementCount} x {storage.DType})");

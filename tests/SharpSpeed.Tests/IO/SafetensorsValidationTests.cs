@@ -115,4 +115,13 @@ public sealed class SafetensorsValidationTests
         var error = Assert.Throws<ModelFileException>(() => StateDictFiles.Load(folder.Path));
         Assert.Contains("tensor 'b' is mapped to 's1.safetensors' but that shard does not contain it", error.Message);
     }
+
+    [Fact]
+    public void IndexPointingAtAnIndexIsRejectedInsteadOfRecursing()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("model.safetensors.index.json"), """{"metadata":{},"weight_map":{"a":"model.safetensors.index.json"}}""");
+        var error = Assert.Throws<ModelFileException>(() => StateDictFiles.Load(folder.Path));
+        Assert.Contains("points at another index", error.Message);
+    }
 }

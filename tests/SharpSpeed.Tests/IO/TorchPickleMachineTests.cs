@@ -76,6 +76,29 @@ public sealed class TorchPickleMachineTests
         Assert.Contains("has 12 bytes, expected 16", error.Message);
     }
 
+    [Fact]
+    public void ZipDirectoryClaimingAHugeStorageIsRefusedBeforeAllocating()
+    {
+        using var folder = new TempFolder();
+        const uint claimedBytes = 0x40000000; // 1 GiB claimed by a file of a few hundred bytes
+        var path = WriteCheckpoint(folder, OneTensorPickle("w", claimedBytes / 4, offset: 0, size: 4), storageBytes: 16);
+        var bytes = File.ReadAllBytes(path);
+        var name = "archive/data/0"u8.ToArray();
+        for (var i = 0; i + 46 + name.Length <= bytes.Length; i++)
+        {
+            // Central directory header: signature PK\x01\x02, sizes at +20 (compressed) and +24, name at +46.
+            if (bytes.AsSpan(i, 4).SequenceEqual("PK\x01\x02"u8) && bytes.AsSpan(i + 46, name.Length).SequenceEqual(name))
+            {
+                BitConverter.GetBytes(claimedBytes).CopyTo(bytes, i + 20);
+                BitConverter.GetBytes(claimedBytes).CopyTo(bytes, i + 24);
+            }
+        }
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<ModelFileException>(() => TorchBinReader.Load(path));
+        Assert.Contains($"claims {claimedBytes} bytes, impossible for a {bytes.Length}-byte archive", error.Message);
+    }
+
     [Theory]
     [InlineData("\u0080\u0002cbuiltins\neval\n.", "'builtins.eval' is not allowed")]
     [InlineData("\u0080\u0002ctorch\nload\n.", "'torch.load' is not allowed")]
