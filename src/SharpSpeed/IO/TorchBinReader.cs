@@ -20,41 +20,32 @@ public static class TorchBinReader
         {
             throw new FileNotFoundException($"{path}: PyTorch checkpoint not found", path);
         }
-        RequireZip(path);
-        ZipArchive archive;
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return Load(file, path, dtype);
+    }
+
+    /// <summary>Loads from a seekable stream holding the whole checkpoint; <paramref name="path"/> names it in errors.</summary>
+    internal static Dictionary<string, torch.Tensor> Load(Stream checkpoint, string path, torch.ScalarType? dtype)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        if (checkpoint.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4 || !magic.SequenceEqual("PK\x03\x04"u8))
+        {
+            throw new ModelFileException(path,
+                "not a zip-format PyTorch checkpoint (the legacy pre-1.6 torch.save format is not supported: re-save it with a newer torch or convert to safetensors)");
+        }
+        checkpoint.Position = 0;
         try
         {
-            archive = ZipFile.OpenRead(path);
+            using var archive = new ZipArchive(checkpoint, ZipArchiveMode.Read, leaveOpen: true);
+            return Load(archive, checkpoint.Length, path, dtype);
         }
         catch (InvalidDataException e)
         {
             throw new ModelFileException(path, $"corrupt zip archive ({SafetensorsHeader.OneLine(e.Message)})", e);
         }
-        using (archive)
-        {
-            try
-            {
-                return Load(archive, path, dtype);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new ModelFileException(path, $"corrupt zip archive ({SafetensorsHeader.OneLine(e.Message)})", e);
-            }
-        }
     }
 
-    private static void RequireZip(string path)
-    {
-        Span<byte> magic = stackalloc byte[4];
-        using var stream = File.OpenRead(path);
-        if (stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4 || !magic.SequenceEqual("PK\x03\x04"u8))
-        {
-            throw new ModelFileException(path,
-                "not a zip-format PyTorch checkpoint (the legacy pre-1.6 torch.save format is not supported: re-save it with a newer torch or convert to safetensors)");
-        }
-    }
-
-    private static Dictionary<string, torch.Tensor> Load(ZipArchive archive, string path, torch.ScalarType? dtype)
+    private static Dictionary<string, torch.Tensor> Load(ZipArchive archive, long archiveBytes, string path, torch.ScalarType? dtype)
     {
         var pickles = archive.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
                                                  && e.FullName.IndexOf('/', StringComparison.Ordinal) == e.FullName.Length - "/data.pkl".Length).ToList();
@@ -74,7 +65,7 @@ public static class TorchBinReader
         }
         var code = ReadAll(pickles[0], path);
         var stateDict = ToStateDict(TorchPickleMachine.Run(code, path), path);
-        return Materialize(archive, prefix, stateDict, path, dtype);
+        return Materialize(archive, archiveBytes, prefix, stateDict, path, dtype);
     }
 
     private static List<(string Name, TorchTensorRef Tensor)> ToStateDict(object? root, string path)
@@ -100,7 +91,7 @@ public static class TorchBinReader
     }
 
     private static Dictionary<string, torch.Tensor> Materialize(
-        ZipArchive archive, string prefix, List<(string Name, TorchTensorRef Tensor)> stateDict, string path, torch.ScalarType? dtype)
+        ZipArchive archive, long archiveBytes, string prefix, List<(string Name, TorchTensorRef Tensor)> stateDict, string path, torch.ScalarType? dtype)
     {
         foreach (var (name, tensor) in stateDict)
         {
@@ -116,7 +107,7 @@ public static class TorchBinReader
                 var storageRef = reference.Storage;
                 if (!storages.TryGetValue(storageRef.Key, out var storage))
                 {
-                    storage = ReadStorage(archive, prefix, storageRef, name, path);
+                    storage = ReadStorage(archive, archiveBytes, prefix, storageRef, name, path);
                     storages.Add(storageRef.Key, storage);
                 }
                 var view = storage.as_strided(reference.Size, reference.Stride, reference.StorageOffset);
@@ -185,7 +176,7 @@ public static class TorchBinReader
         }
     }
 
-    private static torch.Tensor ReadStorage(ZipArchive archive, string prefix, TorchStorageRef storage, string tensor, string path)
+    private static torch.Tensor ReadStorage(ZipArchive archive, long archiveBytes, string prefix, TorchStorageRef storage, string tensor, string path)
     {
         var entryName = prefix + "data/" + storage.Key;
         var entry = archive.GetEntry(entryName)
@@ -193,7 +184,6 @@ public static class TorchBinReader
         var expected = SafetensorsHeader.ByteCount([storage.ElementCount], SafetensorsDType.SizeOf(storage.DType), tensor, path);
         // Sizes in a zip directory are claims: bound them by the archive's real size (deflate expands at most
         // ~1032x) before allocating, so a tiny hostile file cannot request a huge tensor.
-        var archiveBytes = new FileInfo(path).Length;
         if (entry.CompressedLength > archiveBytes || entry.Length > entry.CompressedLength * 1100 + 1024)
         {
             throw new ModelFileException(path, $"tensor '{tensor}': storage '{entryName}' claims {entry.Length} bytes, impossible for a {archiveBytes}-byte archive");

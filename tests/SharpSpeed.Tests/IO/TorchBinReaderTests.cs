@@ -81,4 +81,28 @@ public sealed class TorchBinReaderTests
         var error = Assert.Throws<ModelFileException>(() => TorchBinReader.Load(path));
         Assert.Contains("not a zip-format PyTorch checkpoint", error.Message);
     }
+
+    [Fact]
+    public void FuzzedCheckpointsLoadOrFailWithTheFormatError()
+    {
+        // Whole-file mutations (zip directory, local headers, pickle, storages), run in memory: every outcome is
+        // a load or a ModelFileException, never another exception, a crash or a huge allocation.
+        var original = File.ReadAllBytes(IoFixtures.File("fp32.bin"));
+        var random = new Random(777);
+        var rejected = 0;
+        for (var i = 0; i < 2000; i++)
+        {
+            var mutated = Mutations.Apply(original, random);
+            using var scope = NewDisposeScope();
+            try
+            {
+                TorchBinReader.Load(new MemoryStream(mutated), "fuzz.bin", dtype: null);
+            }
+            catch (ModelFileException)
+            {
+                rejected++;
+            }
+        }
+        Assert.True(rejected > 100, $"only {rejected} of 2000 mutations were rejected");
+    }
 }
