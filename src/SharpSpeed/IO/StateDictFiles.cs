@@ -25,6 +25,10 @@ public static partial class StateDictFiles
     /// </summary>
     public static Dictionary<string, torch.Tensor> Load(string modelDir, torch.ScalarType? dtype = null)
     {
+        if (dtype is { } target && !TensorBytes.IsFloating(target))
+        {
+            throw new ArgumentException($"load dtype must be a floating type (Float32, Float16, BFloat16, Float64), got {target}", nameof(dtype));
+        }
         if (File.Exists(modelDir))
         {
             return LoadFile(modelDir, dtype);

@@ -123,4 +123,21 @@ public sealed class StateDictFilesTests
 
         Assert.Equal(File.ReadAllText(reference), File.ReadAllText(path));
     }
+
+    [Fact]
+    public void IntegerLoadDtypeIsRejectedUpFront()
+    {
+        using var folder = new TempFolder();
+        var error = Assert.Throws<ArgumentException>(() => StateDictFiles.Load(folder.Path, ScalarType.Int32));
+        Assert.Contains("load dtype must be a floating type", error.Message);
+    }
+
+    [Fact]
+    public void FolderWithoutWeightsNamesWhatWasLookedFor()
+    {
+        using var folder = new TempFolder();
+        var error = Assert.Throws<FileNotFoundException>(() => StateDictFiles.Load(folder.Path));
+        Assert.Contains("model.safetensors.index.json", error.Message);
+        Assert.Contains("pytorch_model.bin", error.Message);
+    }
 }
