@@ -7,7 +7,8 @@ namespace SharpSpeed.IO;
 /// <summary>
 /// Reads one .safetensors file: validates the whole header before touching data, then memory-maps the file and
 /// copies each tensor straight into memory that torch allocated, converting floating dtypes tensor by tensor.
-/// Peak memory is the loaded model plus one tensor (only when a dtype conversion is asked for).
+/// Private memory peaks at the loaded model plus one tensor (the latter only when a dtype conversion is asked
+/// for); the mapped file pages are shared, reclaimable page cache, not a second copy.
 /// </summary>
 public static class SafetensorsReader
 {
@@ -54,7 +55,7 @@ public static class SafetensorsReader
                 catch (Exception e) when (e is IOException or EndOfStreamException)
                 {
                     tensor.Dispose();
-                    throw new ModelFileException(path, $"tensor '{entry.Name}': cannot read its data ({HeaderOneLine(e)})", e);
+                    throw new ModelFileException(path, $"tensor '{entry.Name}': cannot read its data ({SafetensorsHeader.OneLine(e.Message)})", e);
                 }
                 result.Add(entry.Name, TensorBytes.ConvertIfRequested(tensor, dtype));
             }
@@ -69,8 +70,6 @@ public static class SafetensorsReader
             throw;
         }
     }
-
-    private static string HeaderOneLine(Exception e) => SafetensorsHeader.OneLine(e.Message);
 
     private static FileStream OpenRead(string path)
     {

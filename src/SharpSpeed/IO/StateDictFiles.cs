@@ -81,17 +81,18 @@ public static partial class StateDictFiles
                     throw new ModelFileException(indexPath, $"shard '{shard}' listed in weight_map is missing");
                 }
                 var tensors = LoadFile(shardPath, dtype);
+                var stray = tensors.Keys.FirstOrDefault(name => index.WeightMap.GetValueOrDefault(name) != shard);
+                if (stray is not null)
+                {
+                    foreach (var loaded in tensors.Values)
+                    {
+                        loaded.Dispose();
+                    }
+                    var where = index.WeightMap.TryGetValue(stray, out var listed) ? $"is mapped to '{listed}'" : "is not in the weight_map";
+                    throw new ModelFileException(shardPath, $"tensor '{stray}' {where} of {Path.GetFileName(indexPath)}");
+                }
                 foreach (var (name, tensor) in tensors)
                 {
-                    if (!index.WeightMap.TryGetValue(name, out var listed) || listed != shard)
-                    {
-                        foreach (var loaded in tensors.Values)
-                        {
-                            loaded.Dispose();
-                        }
-                        var where = listed is null ? "is not in the weight_map" : $"is mapped to '{listed}'";
-                        throw new ModelFileException(shardPath, $"tensor '{name}' {where} of {Path.GetFileName(indexPath)}");
-                    }
                     result.Add(name, tensor);
                 }
             }

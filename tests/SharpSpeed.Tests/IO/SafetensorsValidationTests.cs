@@ -124,4 +124,19 @@ public sealed class SafetensorsValidationTests
         var error = Assert.Throws<ModelFileException>(() => StateDictFiles.Load(folder.Path));
         Assert.Contains("points at another index", error.Message);
     }
+
+    [Fact]
+    public void ShardHoldingAnUnlistedTensorIsRejected()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var folder = new TempFolder();
+        SafetensorsWriter.Save(folder.File("s1.safetensors"), new Dictionary<string, TorchSharp.torch.Tensor>
+        {
+            ["a"] = TorchSharp.torch.ones(1),
+            ["sneaky"] = TorchSharp.torch.ones(1),
+        });
+        File.WriteAllText(folder.File("model.safetensors.index.json"), """{"metadata":{},"weight_map":{"a":"s1.safetensors"}}""");
+        var error = Assert.Throws<ModelFileException>(() => StateDictFiles.Load(folder.Path));
+        Assert.Contains("s1.safetensors: tensor 'sneaky' is not in the weight_map of model.safetensors.index.json", error.Message);
+    }
 }
