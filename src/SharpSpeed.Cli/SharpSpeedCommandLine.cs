@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using SharpSpeed.Cli.Commands;
 using SharpSpeed.Engine;
 
 namespace SharpSpeed.Cli;
@@ -24,6 +25,7 @@ public static class SharpSpeedCommandLine
         {
             new HelpOption(),
             new VersionOption(),
+            TokenizeCommand.Create(),
         };
         foreach (var command in PlannedCommands.All())
         {
