@@ -13,19 +13,34 @@ internal sealed record AddedToken(int Id, string Content, bool SingleWord, bool 
 /// </summary>
 internal sealed class AddedTokenMatcher
 {
-    private readonly Dictionary<char, (string Pattern, AddedToken Token)[]> _byFirstChar;
+    private readonly TrieNode _root = new();
     private readonly SearchValues<char> _firstChars;
 
     public AddedTokenMatcher(IEnumerable<(string Pattern, AddedToken Token)> tokens)
     {
-        _byFirstChar = tokens
-            .Where(t => t.Pattern.Length > 0)
-            .GroupBy(t => t.Pattern[0])
-            .ToDictionary(g => g.Key, g => g.OrderByDescending(t => t.Pattern.Length).ToArray());
-        _firstChars = SearchValues.Create(_byFirstChar.Keys.ToArray());
+        foreach (var (pattern, token) in tokens)
+        {
+            if (pattern.Length == 0)
+            {
+                continue;
+            }
+            var node = _root;
+            foreach (var symbol in pattern)
+            {
+                node.Children ??= [];
+                if (!node.Children.TryGetValue(symbol, out var child))
+                {
+                    node.Children[symbol] = child = new TrieNode();
+                }
+                node = child;
+            }
+            // A later token with the same text wins, as HF's token map keeps the last one.
+            node.Token = token;
+        }
+        _firstChars = SearchValues.Create(_root.Children?.Keys.ToArray() ?? []);
     }
 
-    public bool IsEmpty => _byFirstChar.Count == 0;
+    public bool IsEmpty => _root.Children is null;
 
     /// <summary>Cuts <paramref name="text"/> into (start, end, token) segments; token is null between matches.</summary>
     public List<(int Start, int End, AddedToken? Token)> Split(string text)
@@ -33,7 +48,7 @@ internal sealed class AddedTokenMatcher
         var segments = new List<(int, int, AddedToken?)>();
         var emittedUpTo = 0;
         var searchFrom = 0;
-        while (searchFrom < text.Length)
+        while (!IsEmpty && searchFrom < text.Length)
         {
             var found = text.AsSpan(searchFrom).IndexOfAny(_firstChars);
             if (found < 0)
@@ -41,15 +56,14 @@ internal sealed class AddedTokenMatcher
                 break;
             }
             var at = searchFrom + found;
-            var match = LongestAt(text, at);
-            if (match is null)
+            var (length, token) = LongestAt(text, at);
+            if (token is null)
             {
                 searchFrom = at + 1;
                 continue;
             }
-            var (pattern, token) = match.Value;
             var start = at;
-            var stop = at + pattern.Length;
+            var stop = at + length;
             searchFrom = stop;
             if (token.SingleWord && (EndsWithWordCharacter(text, start) || StartsWithWordCharacter(text, stop)))
             {
@@ -83,16 +97,20 @@ internal sealed class AddedTokenMatcher
         return segments;
     }
 
-    private (string Pattern, AddedToken Token)? LongestAt(string text, int at)
+    /// <summary>The longest added token starting at <paramref name="at"/>, walking the trie.</summary>
+    private (int Length, AddedToken? Token) LongestAt(string text, int at)
     {
-        foreach (var candidate in _byFirstChar[text[at]])
+        var node = _root;
+        (int, AddedToken?) best = (0, null);
+        for (var i = at; i < text.Length && node.Children is not null && node.Children.TryGetValue(text[i], out var child); i++)
         {
-            if (text.AsSpan(at).StartsWith(candidate.Pattern, StringComparison.Ordinal))
+            node = child;
+            if (node.Token is not null)
             {
-                return candidate;
+                best = (i + 1 - at, node.Token);
             }
         }
-        return null;
+        return best;
     }
 
     private static bool EndsWithWordCharacter(string text, int end) =>
@@ -103,4 +121,11 @@ internal sealed class AddedTokenMatcher
         start < text.Length && Rune.TryGetRuneAt(text, start, out var rune) && IsWordCharacter(rune);
 
     private static bool IsWordCharacter(Rune rune) => Rune.IsLetterOrDigit(rune) || rune.Value == '_';
+
+    private sealed class TrieNode
+    {
+        public Dictionary<char, TrieNode>? Children { get; set; }
+
+        public AddedToken? Token { get; set; }
+    }
 }

@@ -15,8 +15,9 @@ internal sealed class BpeModel
     private const int LongestCachedPiece = 64;
 
     private readonly Dictionary<string, int> _vocab;
-    private readonly Dictionary<ulong, (int Rank, int NewId)> _merges;
+    private readonly MergeTable _merges;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private int _cacheCount;
     private readonly string? _unkToken;
     private readonly string? _continuingSubwordPrefix;
     private readonly string? _endOfWordSuffix;
@@ -25,7 +26,7 @@ internal sealed class BpeModel
     private readonly bool _ignoreMerges;
     private readonly int[] _byteFallbackIds;
 
-    private BpeModel(Dictionary<string, int> vocab, Dictionary<ulong, (int, int)> merges, string? unkToken,
+    private BpeModel(Dictionary<string, int> vocab, MergeTable merges, string? unkToken,
         string? continuingSubwordPrefix, string? endOfWordSuffix, bool fuseUnk, bool byteFallback, bool ignoreMerges)
     {
         _vocab = vocab;
@@ -70,9 +71,10 @@ internal sealed class BpeModel
             vocab[entry.Name] = id;
         }
         var prefix = section.OptionalString("continuing_subword_prefix");
-        var merges = new Dictionary<ulong, (int, int)>();
+        var mergeList = section.Items("merges").ToList();
+        var merges = new MergeTable(mergeList.Count);
         var rank = 0;
-        foreach (var merge in section.Items("merges"))
+        foreach (var merge in mergeList)
         {
             var (left, right) = MergeParts(merge);
             if (!vocab.TryGetValue(left, out var leftId) || !vocab.TryGetValue(right, out var rightId))
@@ -84,7 +86,7 @@ internal sealed class BpeModel
             {
                 throw merge.Error($"makes '{merged}', which is not in model.vocab");
             }
-            merges[Key(leftId, rightId)] = (rank++, newId);
+            merges.Set(leftId, rightId, rank++, newId);
         }
         var unk = section.OptionalString("unk_token");
         if (unk is not null && !vocab.ContainsKey(unk))
@@ -113,9 +115,10 @@ internal sealed class BpeModel
             return;
         }
         var word = Merge(piece);
-        if (piece.Length <= LongestCachedPiece && _cache.Count < CacheCapacity)
+        // ConcurrentDictionary.Count takes every lock, so the fill level is counted here instead.
+        if (piece.Length <= LongestCachedPiece && Volatile.Read(ref _cacheCount) < CacheCapacity && _cache.TryAdd(piece, word))
         {
-            _cache.TryAdd(piece, word);
+            Interlocked.Increment(ref _cacheCount);
         }
         ids.AddRange(word);
     }
@@ -136,9 +139,9 @@ internal sealed class BpeModel
         var queue = new PriorityQueue<(int Position, int NewId), long>();
         for (var i = 0; i + 1 < count; i++)
         {
-            if (_merges.TryGetValue(Key(id[i], id[i + 1]), out var merge))
+            if (_merges.TryGet(id[i], id[i + 1], out var rank, out var newId))
             {
-                queue.Enqueue((i, merge.NewId), Priority(merge.Rank, i));
+                queue.Enqueue((i, newId), Priority(rank, i));
             }
         }
         while (queue.TryDequeue(out var top, out _))
@@ -150,7 +153,7 @@ internal sealed class BpeModel
             }
             var right = next[at];
             // An entry is stale when either side has changed since it was queued.
-            if (!_merges.TryGetValue(Key(id[at], id[right]), out var current) || current.NewId != top.NewId)
+            if (!_merges.TryGet(id[at], id[right], out _, out var currentNewId) || currentNewId != top.NewId)
             {
                 continue;
             }
@@ -161,13 +164,13 @@ internal sealed class BpeModel
             {
                 prev[next[at]] = at;
             }
-            if (prev[at] >= 0 && _merges.TryGetValue(Key(id[prev[at]], id[at]), out var withLeft))
+            if (prev[at] >= 0 && _merges.TryGet(id[prev[at]], id[at], out var leftRank, out var leftNewId))
             {
-                queue.Enqueue((prev[at], withLeft.NewId), Priority(withLeft.Rank, prev[at]));
+                queue.Enqueue((prev[at], leftNewId), Priority(leftRank, prev[at]));
             }
-            if (next[at] >= 0 && _merges.TryGetValue(Key(id[at], id[next[at]]), out var withRight))
+            if (next[at] >= 0 && _merges.TryGet(id[at], id[next[at]], out var rightRank, out var rightNewId))
             {
-                queue.Enqueue((at, withRight.NewId), Priority(withRight.Rank, at));
+                queue.Enqueue((at, rightNewId), Priority(rightRank, at));
             }
         }
         var result = new List<int>(count);
@@ -269,8 +272,6 @@ internal sealed class BpeModel
         }
         throw merge.Error("must be \"left right\" or [\"left\", \"right\"]");
     }
-
-    private static ulong Key(int left, int right) => ((ulong)(uint)left << 32) | (uint)right;
 
     private static long Priority(int rank, int position) => ((long)rank << 32) | (uint)position;
 

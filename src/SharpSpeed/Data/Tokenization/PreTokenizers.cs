@@ -50,8 +50,9 @@ internal sealed class SequencePreTokenizer(IPreTokenizer[] steps) : IPreTokenize
 {
     public void Split(Piece piece, List<Piece> output)
     {
-        var current = new List<Piece> { piece };
-        var next = new List<Piece>();
+        var current = ScratchLists.RentPieces();
+        var next = ScratchLists.RentPieces();
+        current.Add(piece);
         foreach (var step in steps)
         {
             next.Clear();
@@ -62,6 +63,8 @@ internal sealed class SequencePreTokenizer(IPreTokenizer[] steps) : IPreTokenize
             (current, next) = (next, current);
         }
         output.AddRange(current);
+        ScratchLists.Return(current);
+        ScratchLists.Return(next);
     }
 }
 
@@ -69,7 +72,7 @@ internal sealed class SplitPreTokenizer(StringOrRegex pattern, SplitBehavior beh
 {
     public void Split(Piece piece, List<Piece> output)
     {
-        var matches = new List<(int Start, int End)>();
+        var matches = ScratchLists.Matches();
         pattern.FindMatches(piece.Text, matches);
         SplitBehaviors.Apply(piece, matches, behavior, invert, output);
     }
@@ -101,7 +104,7 @@ internal sealed class ByteLevelPreTokenizer : IPreTokenizer
             output.Add(piece with { Text = ByteLevelAlphabet.Encode(piece.Text) });
             return;
         }
-        var matches = new List<(int Start, int End)>();
+        var matches = ScratchLists.Matches();
         _gpt2Split.FindMatches(piece.Text, matches);
         var first = output.Count;
         SplitBehaviors.Apply(piece, matches, SplitBehavior.Isolated, invert: false, output);
@@ -117,7 +120,7 @@ internal sealed class CharClassPreTokenizer(Func<Rune, bool> isDelimiter, SplitB
 {
     public void Split(Piece piece, List<Piece> output)
     {
-        var matches = new List<(int Start, int End)>();
+        var matches = ScratchLists.Matches();
         var offset = 0;
         foreach (var rune in piece.Text.EnumerateRunes())
         {
@@ -163,7 +166,7 @@ internal sealed class MetaspacePreTokenizer(char replacement, MetaspacePrependSc
             output.Add(piece);
             return;
         }
-        var matches = new List<(int Start, int End)>();
+        var matches = ScratchLists.Matches();
         for (var at = text.IndexOf(replacement); at >= 0; at = text.IndexOf(replacement, at + 1))
         {
             matches.Add((at, at + 1));

@@ -31,6 +31,19 @@ internal static class SplitBehaviors
         List<Piece> output)
     {
         var text = piece.Text;
+        if (behavior == SplitBehavior.Isolated)
+        {
+            // Every gap and every match becomes a piece: no need to build the segment list.
+            var previousEnd = 0;
+            foreach (var (start, end) in matches)
+            {
+                Emit(piece, previousEnd, start, output);
+                Emit(piece, start, end, output);
+                previousEnd = end;
+            }
+            Emit(piece, previousEnd, text.Length, output);
+            return;
+        }
         var segments = new List<(int Start, int End, bool IsMatch)>(matches.Count * 2 + 1);
         var previous = 0;
         foreach (var (start, end) in matches)
@@ -46,14 +59,18 @@ internal static class SplitBehaviors
         {
             segments.Add((previous, text.Length, invert));
         }
-        var pieces = Arrange(segments, behavior);
-        foreach (var (start, end) in pieces)
+        foreach (var (start, end) in Arrange(segments, behavior))
         {
-            if (end > start)
-            {
-                output.Add(new Piece(
-                    start == 0 && end == text.Length ? text : text[start..end], piece.AtStart && start == 0));
-            }
+            Emit(piece, start, end, output);
+        }
+    }
+
+    private static void Emit(Piece piece, int start, int end, List<Piece> output)
+    {
+        if (end > start)
+        {
+            var text = piece.Text;
+            output.Add(new Piece(start == 0 && end == text.Length ? text : text[start..end], piece.AtStart && start == 0));
         }
     }
 
