@@ -4,7 +4,36 @@ using System.Text;
 namespace SharpSpeed.Data.Tokenization;
 
 /// <summary>One entry of tokenizer.json's "added_tokens".</summary>
-internal sealed record AddedToken(int Id, string Content, bool SingleWord, bool LStrip, bool RStrip, bool Normalized, bool Special);
+internal sealed record AddedToken(int Id, string Content, bool SingleWord, bool LStrip, bool RStrip, bool Normalized, bool Special)
+{
+    /// <summary>
+    /// The ids HF actually gives the added tokens: it re-adds them in file order and ignores the "id" written
+    /// in the file (it only logs a warning when they differ). A token whose text is already in the model's
+    /// vocabulary takes that id; a new one takes the model's vocabulary size, then one past the largest added
+    /// id. A repeated text keeps its first definition; empty texts are ignored.
+    /// </summary>
+    public static List<AddedToken> AssignIds(IEnumerable<AddedToken> declared, IReadOnlyDictionary<string, int> modelVocab)
+    {
+        var result = new List<AddedToken>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int? largest = null;
+        var vocabSize = modelVocab.Count;
+        foreach (var token in declared)
+        {
+            if (token.Content.Length == 0 || !seen.Add(token.Content))
+            {
+                continue;
+            }
+            var id = modelVocab.TryGetValue(token.Content, out var known) ? known
+                : largest is not { } max ? vocabSize
+                : max >= vocabSize || vocabSize == 0 ? max + 1
+                : vocabSize;
+            largest = largest is { } previous ? Math.Max(previous, id) : id;
+            result.Add(token with { Id = id });
+        }
+        return result;
+    }
+}
 
 /// <summary>
 /// Finds added tokens (e.g. "&lt;｜end▁of▁sentence｜&gt;") in text before anything else sees it, as HF's

@@ -42,7 +42,9 @@ public sealed class HfTokenizer
         _postProcessor = PostProcessors.FromJson(top.Child("post_processor"));
         _decoder = Decoders.FromJson(top.Child("decoder"));
 
-        var added = top.Child("added_tokens").IsNull ? [] : top.Items("added_tokens").Select(ReadAddedToken).ToList();
+        var added = top.Child("added_tokens").IsNull
+            ? []
+            : AddedToken.AssignIds(top.Items("added_tokens").Select(ReadAddedToken), _model.Vocab);
         _addedByContent = new Dictionary<string, AddedToken>(StringComparer.Ordinal);
         _addedById = new Dictionary<int, AddedToken>();
         foreach (var token in added)
