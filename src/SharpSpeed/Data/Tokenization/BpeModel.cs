@@ -14,7 +14,11 @@ internal sealed class BpeModel
     private const int CacheCapacity = 100_000;
     private const int LongestCachedPiece = 64;
 
+    [ThreadStatic]
+    private static MergeWorkspace? t_workspace;
+
     private readonly Dictionary<string, int> _vocab;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabBySpan;
     private readonly MergeTable _merges;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private int _cacheCount;
@@ -30,6 +34,7 @@ internal sealed class BpeModel
         string? continuingSubwordPrefix, string? endOfWordSuffix, bool fuseUnk, bool byteFallback, bool ignoreMerges)
     {
         _vocab = vocab;
+        _vocabBySpan = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         _merges = merges;
         _unkToken = unkToken;
         _continuingSubwordPrefix = continuingSubwordPrefix;
@@ -131,18 +136,21 @@ internal sealed class BpeModel
 
     private int[] Merge(string piece)
     {
-        var symbols = InitialSymbols(piece);
+        var work = t_workspace ??= new MergeWorkspace();
+        var symbols = work.Symbols;
+        symbols.Clear();
+        AddInitialSymbols(piece, symbols);
         var count = symbols.Count;
-        var id = symbols.ToArray();
-        var prev = new int[count];
-        var next = new int[count];
-        var removed = new bool[count];
+        work.EnsureCapacity(count);
+        var (id, prev, next, removed, queue) = (work.Ids, work.Prev, work.Next, work.Removed, work.Queue);
+        queue.Clear();
         for (var i = 0; i < count; i++)
         {
+            id[i] = symbols[i];
             prev[i] = i - 1;
             next[i] = i + 1 < count ? i + 1 : -1;
+            removed[i] = false;
         }
-        var queue = new PriorityQueue<(int Position, int NewId), long>();
         for (var i = 0; i + 1 < count; i++)
         {
             if (_merges.TryGet(id[i], id[i + 1], out var rank, out var newId))
@@ -150,6 +158,7 @@ internal sealed class BpeModel
                 queue.Enqueue((i, newId), Priority(rank, i));
             }
         }
+        var remaining = count;
         while (queue.TryDequeue(out var top, out _))
         {
             var at = top.Position;
@@ -165,6 +174,7 @@ internal sealed class BpeModel
             }
             id[at] = top.NewId;
             removed[right] = true;
+            remaining--;
             next[at] = next[right];
             if (next[at] >= 0)
             {
@@ -179,37 +189,32 @@ internal sealed class BpeModel
                 queue.Enqueue((at, rightNewId), Priority(rightRank, at));
             }
         }
-        var result = new List<int>(count);
-        for (var i = 0; i >= 0 && i < count; i = next[i])
+        var result = new int[remaining];
+        var written = 0;
+        for (var i = count > 0 ? 0 : -1; i >= 0; i = next[i])
         {
-            result.Add(id[i]);
+            result[written++] = id[i];
         }
-        return result.ToArray();
+        return result;
     }
 
     /// <summary>One symbol per code point, as HF's merge_word builds them (including its order of a pending
     /// unknown token after byte-fallback symbols).</summary>
-    private List<int> InitialSymbols(string piece)
+    private void AddInitialSymbols(string piece, List<int> symbols)
     {
-        var symbols = new List<int>(piece.Length);
         int? pendingUnk = null;
-        var runes = piece.EnumerateRunes();
         var offset = 0;
-        foreach (var rune in runes)
+        foreach (var rune in piece.EnumerateRunes())
         {
             var isFirst = offset == 0;
+            var character = piece.AsSpan(offset, rune.Utf16SequenceLength);
             offset += rune.Utf16SequenceLength;
             var isLast = offset == piece.Length;
-            var symbol = rune.ToString();
-            if (!isFirst && _continuingSubwordPrefix is not null)
-            {
-                symbol = _continuingSubwordPrefix + symbol;
-            }
-            if (isLast && _endOfWordSuffix is not null)
-            {
-                symbol += _endOfWordSuffix;
-            }
-            if (_vocab.TryGetValue(symbol, out var known))
+            var withAffixes = !isFirst && _continuingSubwordPrefix is not null || isLast && _endOfWordSuffix is not null;
+            var symbol = withAffixes
+                ? string.Concat(isFirst ? "" : _continuingSubwordPrefix, character, isLast ? _endOfWordSuffix : "")
+                : character;
+            if (_vocabBySpan.TryGetValue(symbol, out var known))
             {
                 if (pendingUnk is { } unkBefore)
                 {
@@ -239,10 +244,9 @@ internal sealed class BpeModel
         {
             symbols.Add(unkAtEnd);
         }
-        return symbols;
     }
 
-    private bool TryAddBytes(string symbol, List<int> symbols)
+    private bool TryAddBytes(ReadOnlySpan<char> symbol, List<int> symbols)
     {
         Span<byte> bytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(symbol.Length)];
         var length = Encoding.UTF8.GetBytes(symbol, bytes);
@@ -283,4 +287,30 @@ internal sealed class BpeModel
     private static long Priority(int rank, int position) => ((long)rank << 32) | (uint)position;
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>Per-thread arrays and heap for <see cref="Merge"/>, grown to the longest piece seen.</summary>
+    private sealed class MergeWorkspace
+    {
+        public List<int> Symbols { get; } = [];
+
+        public PriorityQueue<(int Position, int NewId), long> Queue { get; } = new();
+
+        public int[] Ids { get; private set; } = [];
+
+        public int[] Prev { get; private set; } = [];
+
+        public int[] Next { get; private set; } = [];
+
+        public bool[] Removed { get; private set; } = [];
+
+        public void EnsureCapacity(int count)
+        {
+            if (Ids.Length >= count)
+            {
+                return;
+            }
+            var size = Math.Max(count, Ids.Length * 2);
+            (Ids, Prev, Next, Removed) = (new int[size], new int[size], new int[size], new bool[size]);
+        }
+    }
 }
