@@ -16,6 +16,7 @@ public sealed class HfTokenizer
     private readonly BpeModel _model;
     private readonly IPostProcessor? _postProcessor;
     private readonly IDecoder? _decoder;
+    private readonly TruncationAndPadding? _truncationAndPadding;
     private readonly AddedTokenMatcher _rawTokens;
     private readonly AddedTokenMatcher _normalizedTokens;
     private readonly Dictionary<string, AddedToken> _addedByContent;
@@ -41,6 +42,7 @@ public sealed class HfTokenizer
         _model = BpeModel.FromJson(model);
         _postProcessor = PostProcessors.FromJson(top.Child("post_processor"));
         _decoder = Decoders.FromJson(top.Child("decoder"));
+        _truncationAndPadding = TruncationAndPadding.FromJson(top.Child("truncation"), top.Child("padding"));
 
         var added = top.Child("added_tokens").IsNull
             ? []
@@ -175,7 +177,7 @@ public sealed class HfTokenizer
                 EncodePiece(piece, pieces, ids);
             }
         }
-        return (_postProcessor?.Process(ids, addSpecialTokens) ?? ids).ToArray();
+        return PostProcess(ids, addSpecialTokens).ToArray();
     }
 
     /// <summary>Encodes many texts on all cores (or <paramref name="maxDegreeOfParallelism"/> threads);
@@ -218,6 +220,17 @@ public sealed class HfTokenizer
             }
         }
         return _decoder is null ? string.Join(' ', tokens) : string.Concat(_decoder.DecodeChain(tokens));
+    }
+
+    /// <summary>HF's post_process: truncate (keeping room for the special tokens), add them, then pad.</summary>
+    private List<int> PostProcess(List<int> ids, bool addSpecialTokens)
+    {
+        if (_truncationAndPadding is not null)
+        {
+            ids = _truncationAndPadding.Truncate(ids, addSpecialTokens ? _postProcessor?.AddedTokenCount ?? 0 : 0);
+        }
+        ids = _postProcessor?.Process(ids, addSpecialTokens) ?? ids;
+        return _truncationAndPadding?.Pad(ids) ?? ids;
     }
 
     private void EncodePiece(Piece piece, List<Piece> scratch, List<int> ids)

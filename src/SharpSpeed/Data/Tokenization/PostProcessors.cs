@@ -3,6 +3,9 @@ namespace SharpSpeed.Data.Tokenization;
 /// <summary>A tokenizer.json "post_processor": adds the special tokens (BOS, CLS/SEP) around an encoded text.</summary>
 internal interface IPostProcessor
 {
+    /// <summary>How many special tokens it adds to a single sequence (truncation leaves room for them).</summary>
+    int AddedTokenCount { get; }
+
     List<int> Process(List<int> ids, bool addSpecialTokens);
 }
 
@@ -41,6 +44,8 @@ internal static class PostProcessors
 
 internal sealed class WrappingPostProcessor(int[] before, int[] after) : IPostProcessor
 {
+    public int AddedTokenCount => before.Length + after.Length;
+
     public List<int> Process(List<int> ids, bool addSpecialTokens)
     {
         if (!addSpecialTokens || before.Length + after.Length == 0)
@@ -57,6 +62,8 @@ internal sealed class WrappingPostProcessor(int[] before, int[] after) : IPostPr
 
 internal sealed class SequencePostProcessor(IPostProcessor[] steps) : IPostProcessor
 {
+    public int AddedTokenCount => steps.Sum(step => step.AddedTokenCount);
+
     public List<int> Process(List<int> ids, bool addSpecialTokens)
     {
         foreach (var step in steps)
@@ -70,6 +77,8 @@ internal sealed class SequencePostProcessor(IPostProcessor[] steps) : IPostProce
 /// <summary>TemplateProcessing's "single" template: special-token pieces around the sequence "$A".</summary>
 internal sealed class TemplatePostProcessor(int[]?[] pieces) : IPostProcessor
 {
+    public int AddedTokenCount => pieces.Sum(piece => piece?.Length ?? 0);
+
     public static TemplatePostProcessor FromJson(JsonSection section)
     {
         var specialIds = new Dictionary<string, int[]>(StringComparer.Ordinal);

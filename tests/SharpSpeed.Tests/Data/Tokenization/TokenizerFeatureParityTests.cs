@@ -8,7 +8,7 @@ namespace SharpSpeed.Tests.Data.Tokenization;
 /// (Llama 2's SentencePiece-style vocabulary, or the byte-level deepseek-tiny) and compared with HF's Rust
 /// tokenizers on the same corpus: Metaspace prepend schemes, every Split behavior, Digits, Whitespace,
 /// Lowercase/Strip, unk without byte fallback, ignore_merges, added tokens with lstrip/rstrip/single_word,
-/// Roberta/Bert/Sequence post-processors and the Metaspace/Strip/Replace decoders.
+/// Roberta/Bert/Sequence post-processors, the Metaspace/Strip/Replace decoders, truncation and padding.
 /// </summary>
 public sealed class TokenizerFeatureParityTests
 {
@@ -19,7 +19,8 @@ public sealed class TokenizerFeatureParityTests
         "metaspace-first", "metaspace-always-nosplit", "metaspace-never", "lowercase-strip-whitespacesplit-digits",
         "split-removed", "split-merged-previous", "split-merged-next", "split-contiguous-inverted",
         "whitespace-digits-contiguous", "unk-fused", "unk-not-fused", "ignore-merges", "added-token-options",
-        "roberta", "bert-sequence", "bytelevel-prefix-space",
+        "roberta", "bert-sequence", "bytelevel-prefix-space", "truncate-right-pad-fixed-left",
+        "truncate-left-pad-multiple",
     ];
 
     [Theory]
@@ -177,6 +178,28 @@ public sealed class TokenizerFeatureParityTests
                 json["pre_tokenizer"] = new JsonObject
                 {
                     ["type"] = "ByteLevel", ["add_prefix_space"] = true, ["trim_offsets"] = true, ["use_regex"] = true,
+                };
+                break;
+            case "truncate-right-pad-fixed-left":
+                json["truncation"] = new JsonObject
+                {
+                    ["direction"] = "Right", ["max_length"] = 12, ["strategy"] = "LongestFirst", ["stride"] = 0,
+                };
+                json["padding"] = new JsonObject
+                {
+                    ["strategy"] = new JsonObject { ["Fixed"] = 9 }, ["direction"] = "Left", ["pad_to_multiple_of"] = null,
+                    ["pad_id"] = 0, ["pad_type_id"] = 0, ["pad_token"] = "<unk>",
+                };
+                break;
+            case "truncate-left-pad-multiple":
+                json["truncation"] = new JsonObject
+                {
+                    ["direction"] = "Left", ["max_length"] = 20, ["strategy"] = "LongestFirst", ["stride"] = 0,
+                };
+                json["padding"] = new JsonObject
+                {
+                    ["strategy"] = "BatchLongest", ["direction"] = "Right", ["pad_to_multiple_of"] = 8,
+                    ["pad_id"] = 2, ["pad_type_id"] = 0, ["pad_token"] = "</s>",
                 };
                 break;
             default:
