@@ -27,11 +27,11 @@ public sealed class HfTokenizer
     {
         TokenizerJsonPath = tokenizerJsonPath;
         Config = config;
-        var top = new JsonSection(root, tokenizerJsonPath, string.Empty);
         if (root.ValueKind != JsonValueKind.Object)
         {
             throw new InvalidDataException($"{tokenizerJsonPath}: expected a JSON object at the top level");
         }
+        var top = new JsonSection(root, tokenizerJsonPath, string.Empty);
         _normalizer = Normalizers.FromJson(top.Child("normalizer"));
         _preTokenizer = PreTokenizers.FromJson(top.Child("pre_tokenizer"));
         var model = top.Child("model");
@@ -60,6 +60,11 @@ public sealed class HfTokenizer
             added.Where(t => t.Normalized).Select(t => (_normalizer?.Normalize(t.Content) ?? t.Content, t)));
 
         var largestModelId = _model.Vocab.Count == 0 ? -1 : _model.Vocab.Values.Max();
+        if (largestModelId > 2 * _model.Vocab.Count + 1024)
+        {
+            // Ids index arrays; a stray huge id must not become a huge allocation.
+            throw model.Child("vocab").Error($"has id {largestModelId} for only {_model.Vocab.Count} tokens: ids must be dense");
+        }
         _modelIdToToken = new string?[largestModelId + 1];
         foreach (var (token, id) in _model.Vocab)
         {
