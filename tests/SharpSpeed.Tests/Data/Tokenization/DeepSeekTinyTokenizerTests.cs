@@ -41,4 +41,19 @@ public sealed class DeepSeekTinyTokenizerTests
         Assert.Equal(1, ids[^1]);
         Assert.Equal("User: 你好，世界！\n\nAssistant: Hello", tokenizer.Decode(ids));
     }
+
+    /// <summary>The kept merges include whole common Chinese characters and some words (at most one token per
+    /// character instead of three byte tokens), and anything else still encodes through the byte alphabet.</summary>
+    [Fact]
+    public void Covers_Chinese_with_whole_characters_and_everything_else_with_bytes()
+    {
+        var tokenizer = HfTokenizer.FromPath(BundledAssets.Locate("tokenizers/deepseek-tiny"));
+        const string common = "人工智能是计算机科学的一个分支。";
+        Assert.InRange(tokenizer.Encode(common, addSpecialTokens: false).Length, 1, common.Length);
+        const string rare = "龘𠀀😀";
+        var ids = tokenizer.Encode(rare, addSpecialTokens: false);
+        // Three characters, none of them a token: made of byte tokens (some byte pairs are merges).
+        Assert.InRange(ids.Length, 4, System.Text.Encoding.UTF8.GetByteCount(rare));
+        Assert.Equal(rare, tokenizer.Decode(ids));
+    }
 }

@@ -81,6 +81,15 @@ public sealed class TokenizerLoadingTests : IDisposable
     }
 
     [Fact]
+    public void Sparse_vocabulary_ids_are_refused()
+    {
+        var document = Minimal();
+        document["model"]!["vocab"]!["b"] = 2_000_000_000;
+        var error = Assert.Throws<InvalidDataException>(() => HfTokenizer.FromPath(Write(document)));
+        Assert.Equal($"{_folder}/tokenizer.json: 'model.vocab' has id 2000000000 for only 3 tokens: ids must be dense", error.Message);
+    }
+
+    [Fact]
     public void Malformed_json_names_file_and_line()
     {
         File.WriteAllText(Path.Combine(_folder, "tokenizer.json"), "{\n  \"model\": {\n    \"type\": \"BPE\",,\n");
