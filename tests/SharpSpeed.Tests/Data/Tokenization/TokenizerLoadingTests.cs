@@ -62,6 +62,20 @@ public sealed class TokenizerLoadingTests : IDisposable
             error.Message);
     }
 
+    /// <summary>SharpSpeed runs with InvariantGlobalization, where .NET cannot normalize Unicode: an NFC
+    /// normalizer is refused at load instead of silently giving unnormalized ids.</summary>
+    [Fact]
+    public void Unicode_normalizers_are_refused_without_ICU()
+    {
+        var document = Minimal();
+        document["normalizer"] = new JsonObject
+        {
+            ["type"] = "Sequence", ["normalizers"] = new JsonArray(new JsonObject { ["type"] = "NFC" }),
+        };
+        var error = Assert.Throws<NotSupportedException>(() => HfTokenizer.FromPath(Write(document)));
+        Assert.StartsWith($"{_folder}/tokenizer.json: 'normalizer.normalizers[0]': Unicode normalizer NFC needs ICU", error.Message);
+    }
+
     [Fact]
     public void Unigram_models_are_refused_by_name()
     {
