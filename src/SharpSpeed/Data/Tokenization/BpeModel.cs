@@ -57,9 +57,10 @@ internal sealed class BpeModel
         {
             throw section.Unsupported("model");
         }
-        if (!section.Child("dropout").IsNull && section.Child("dropout").Element.GetDouble() != 0)
+        var dropout = section.Child("dropout");
+        if (!dropout.IsNull && !(dropout.Element.ValueKind == JsonValueKind.Number && dropout.Element.GetDouble() == 0))
         {
-            throw section.Child("dropout").Error("is set: BPE dropout is a training-time randomization SharpSpeed does not apply");
+            throw dropout.Error("is set: BPE dropout is a training-time randomization SharpSpeed does not apply");
         }
         var vocabSection = section.Child("vocab");
         if (vocabSection.Element.ValueKind != JsonValueKind.Object)
