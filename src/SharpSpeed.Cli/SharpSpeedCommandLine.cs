@@ -25,6 +25,7 @@ public static class SharpSpeedCommandLine
         {
             new HelpOption(),
             new VersionOption(),
+            TokenizeCommand.Create(),
         };
         root.Subcommands.Add(EstimateCommand.Create());
         foreach (var command in PlannedCommands.All())
