@@ -26,12 +26,12 @@ public static class NamedModelConfigs
 
     /// <summary>
     /// The same architecture scaled down to a few million parameters for tests and the demo. Its vocabulary is the
-    /// bundled tiny tokenizer's (assets/tokenizers/deepseek-tiny), whose bos/eos are ids 0 and 1.
+    /// bundled tiny tokenizer's (assets/tokenizers/deepseek-tiny), whose bos/eos/pad are ids 0, 1 and 2.
     /// </summary>
     public static ModelConfig Tiny { get; } = new()
     {
         ModelType = "llama",
-        VocabSize = 4096,
+        VocabSize = 6000,
         HiddenSize = 256,
         IntermediateSize = 688,
         NumHiddenLayers = 4,
@@ -46,6 +46,7 @@ public static class NamedModelConfigs
         InitializerRange = 0.02,
         BosTokenId = 0,
         EosTokenIds = [1],
+        PadTokenId = 2,
     };
 
     public static IReadOnlyDictionary<string, ModelConfig> All { get; } = new Dictionary<string, ModelConfig>(StringComparer.Ordinal)
