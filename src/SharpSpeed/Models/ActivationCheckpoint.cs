@@ -24,7 +24,12 @@ public sealed class ActivationCheckpoint : autograd.SingleTensorFunction<Activat
     [ThreadStatic]
     private static ExceptionDispatchInfo? s_pendingError;
 
+    private static long s_recomputations;
+
     public override string Name => nameof(ActivationCheckpoint);
+
+    /// <summary>How many layer recomputations backward passes have run in this process (for tests and logs).</summary>
+    public static long Recomputations => Interlocked.Read(ref s_recomputations);
 
     /// <summary>Runs <paramref name="layer"/> on <paramref name="hidden"/>, recomputing it during backward.</summary>
     public static Tensor Run(LlamaDecoderLayer layer, Tensor hidden, AttentionInputs inputs) =>
@@ -55,6 +60,7 @@ public sealed class ActivationCheckpoint : autograd.SingleTensorFunction<Activat
         try
         {
             var call = (LayerCall)ctx.get_data(CallKey);
+            Interlocked.Increment(ref s_recomputations);
             Tensor inputGrad;
             using (var scope = NewDisposeScope())
             using (enable_grad())

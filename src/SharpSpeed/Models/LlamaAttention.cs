@@ -69,4 +69,9 @@ public sealed class LlamaAttention : nn.Module
         return x.unsqueeze(2).expand(batch, _keyValueHeads, groups, length, _headDim)
             .reshape(batch, _heads, length, _headDim);
     }
+
+    /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
+    protected override void RegisterComponents()
+    {
+    }
 }

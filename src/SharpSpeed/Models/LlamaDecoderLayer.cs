@@ -28,4 +28,9 @@ public sealed class LlamaDecoderLayer : nn.Module
         var h = x + _attention.Forward(_inputNorm.Forward(x), inputs);
         return h + _mlp.Forward(_postAttentionNorm.Forward(h));
     }
+
+    /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
+    protected override void RegisterComponents()
+    {
+    }
 }

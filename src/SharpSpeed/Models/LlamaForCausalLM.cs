@@ -66,4 +66,9 @@ public sealed class LlamaForCausalLM : nn.Module
         weights.EnsureAllUsed(config.TieWordEmbeddings);
         return model;
     }
+
+    /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
+    protected override void RegisterComponents()
+    {
+    }
 }

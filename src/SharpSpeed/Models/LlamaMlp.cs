@@ -21,4 +21,9 @@ public sealed class LlamaMlp : nn.Module
     }
 
     public Tensor Forward(Tensor x) => _down.Forward(nn.functional.silu(_gate.Forward(x)) * _up.Forward(x));
+
+    /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
+    protected override void RegisterComponents()
+    {
+    }
 }

@@ -62,4 +62,9 @@ public sealed class LlamaModel : nn.Module
         }
         base.Dispose(disposing);
     }
+
+    /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
+    protected override void RegisterComponents()
+    {
+    }
 }

@@ -27,4 +27,9 @@ public sealed class RmsNorm : nn.Module
         hidden = hidden * rsqrt(variance + _eps);
         return _weight * hidden.to(inputType);
     }
+
+    /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
+    protected override void RegisterComponents()
+    {
+    }
 }

@@ -21,4 +21,9 @@ public sealed class TokenEmbedding : nn.Module
         var flat = _weight.index_select(0, ids.reshape(-1));
         return flat.view([.. ids.shape, _weight.shape[1]]);
     }
+
+    /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
+    protected override void RegisterComponents()
+    {
+    }
 }
