@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using SharpSpeed.Models;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace SharpSpeed.Tests.Models;
+
+/// <summary>
+/// Logits and losses against tests/fixtures/models/expected.json, computed by llama_reference.py (HF's
+/// modeling_llama / modeling_qwen2 math in PyTorch 1.13) from the same safetensors weights.
+/// </summary>
+public sealed class HfParityTests(ITestOutputHelper output)
+{
+    private const double Tolerance = 1e-5;
+
+    [Theory]
+    [InlineData("mha")]
+    [InlineData("gqa")]
+    [InlineData("tied")]
+    [InlineData("qwen2_bias")]
+    [InlineData("rope_linear")]
+    [InlineData("rope_llama3")]
+    public void LogitsAndLossMatchTheReference(string name)
+    {
+        var entry = (JsonObject)ModelFixtures.Expected["cases"]![name]!;
+        using var model = ModelFixtures.Model(entry);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ids = ModelFixtures.LongMatrix("input_ids");
+        var labels = ModelFixtures.LongMatrix("labels");
+
+        var logits = model.Forward(ids);
+        var actual = logits.reshape(-1).data<float>().ToArray();
+        var expected = ModelFixtures.Floats(entry["logits"]!);
+        Assert.Equal(expected.Length, actual.Length);
+        var maxDiff = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+
+        var loss = CausalLmLoss.Mean(logits, labels).item<float>();
+        var tokens = CausalLmLoss.CountLabelTokens(labels);
+        var lossSum = CausalLmLoss.SumOverTokens(logits, labels, 1).item<float>();
+        output.WriteLine($"{name}: max |logit diff| {maxDiff:E2}, loss {loss} vs {(double)entry["loss"]!}, tokens {tokens}");
+
+        Assert.True(maxDiff <= Tolerance, $"{name}: max |logit diff| {maxDiff:E2} > {Tolerance:E0}");
+        Assert.Equal((double)entry["loss"]!, loss, Tolerance);
+        Assert.Equal((double)entry["loss_sum"]!, lossSum, Tolerance * 20);
+        Assert.Equal(lossSum / tokens, loss, Tolerance);
+    }
+
+    [Fact]
+    public void PaddedPositionsDoNotChangeRealOnesAndMatchTheReference()
+    {
+        var entry = (JsonObject)ModelFixtures.Expected["padding"]!;
+        using var model = ModelFixtures.Model(entry);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ids = ModelFixtures.LongMatrix("input_ids");
+        var mask = ModelFixtures.LongMatrix((JsonArray)entry["attention_mask"]!);
+        var logits = model.Forward(ids, attentionMask: mask);
+        var actual = logits.data<float>().ToArray();
+        var expected = ModelFixtures.Floats(entry["logits"]!);
+        var real = mask.data<long>().ToArray();
+        long vocab = logits.shape[2];
+
+        var maxDiff = 0.0;
+        for (var position = 0; position < real.Length; position++)
+        {
+            if (real[position] == 0)
+            {
+                continue;
+            }
+            for (var v = 0; v < vocab; v++)
+            {
+                var index = position * vocab + v;
+                maxDiff = Math.Max(maxDiff, Math.Abs(actual[index] - expected[index]));
+            }
+        }
+        output.WriteLine($"padding: max |logit diff| over real positions {maxDiff:E2}");
+        Assert.True(maxDiff <= Tolerance, $"padding: max |logit diff| {maxDiff:E2}");
+        Assert.False(logits.isnan().any().item<bool>(), "padded rows must not produce NaN");
+
+        // Right padding leaves the real prefix exactly as if the row were shorter.
+        var unpadded = model.Forward(ids.narrow(0, 0, 1).narrow(1, 0, ids.shape[1] - 3));
+        var prefix = logits.narrow(0, 0, 1).narrow(1, 0, ids.shape[1] - 3);
+        var prefixDiff = (prefix - unpadded).abs().max().item<float>();
+        output.WriteLine($"right padding vs unpadded row: max |logit diff| {prefixDiff:E2}");
+        Assert.True(prefixDiff <= Tolerance, $"right padding changed real logits by {prefixDiff:E2}");
+    }
+}
