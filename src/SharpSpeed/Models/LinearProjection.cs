@@ -22,7 +22,7 @@ public sealed class LinearProjection : nn.Module
 
     public Tensor Weight => _weight;
 
-    public Tensor Forward(Tensor input) => nn.functional.linear(input, _weight, _bias);
+    public Tensor Forward(Tensor input) => nn.functional.linear(input, ParameterUse.Of(_weight), _bias is null ? null : ParameterUse.Of(_bias));
 
     /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
     protected override void RegisterComponents()

@@ -46,7 +46,7 @@ public sealed class LlamaForCausalLM : nn.Module
     {
         var hidden = _model.Forward(inputIds, attentionMask, positionIds, segmentIds, cache);
         return _lmHead is null
-            ? nn.functional.linear(hidden, _model.EmbedTokens.Weight)
+            ? nn.functional.linear(hidden, ParameterUse.Of(_model.EmbedTokens.Weight))
             : _lmHead.Forward(hidden);
     }
 

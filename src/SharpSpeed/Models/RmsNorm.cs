@@ -25,7 +25,7 @@ public sealed class RmsNorm : nn.Module
         var hidden = input.to(ScalarType.Float32);
         var variance = hidden.pow(2).mean([-1], keepdim: true);
         hidden = hidden * rsqrt(variance + _eps);
-        return _weight * hidden.to(inputType);
+        return ParameterUse.Of(_weight) * hidden.to(inputType);
     }
 
     /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>

@@ -18,7 +18,7 @@ public sealed class TokenEmbedding : nn.Module
 
     public Tensor Forward(Tensor ids)
     {
-        var flat = _weight.index_select(0, ids.reshape(-1));
+        var flat = ParameterUse.Of(_weight).index_select(0, ids.reshape(-1));
         return flat.view([.. ids.shape, _weight.shape[1]]);
     }
 
