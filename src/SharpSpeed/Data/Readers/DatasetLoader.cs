@@ -14,7 +14,7 @@ public static class DatasetLoader
     public static LoadedDataset Load(string path, DatasetOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var files = DataFiles(path);
+        var files = FindFiles(path);
         var formats = files.Select(DatasetFormatDetector.Detect).Distinct().ToList();
         if (formats.Count > 1)
         {
@@ -85,7 +85,8 @@ public static class DatasetLoader
     private static bool IsValidationFile(string file) =>
         Path.GetFileName(file).Contains("validation", StringComparison.OrdinalIgnoreCase);
 
-    private static List<string> DataFiles(string path)
+    /// <summary>The data files a --dataset path stands for: the file itself, or a folder's .jsonl[.gz] and .parquet files.</summary>
+    public static List<string> FindFiles(string path)
     {
         if (File.Exists(path))
         {
