@@ -27,6 +27,8 @@ public static class SharpSpeedCommandLine
             new VersionOption(),
         };
         root.Subcommands.Add(EstimateCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(InitModelCommand.Create());
         foreach (var command in PlannedCommands.All())
         {
             root.Subcommands.Add(command);
