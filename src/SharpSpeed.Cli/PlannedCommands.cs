@@ -14,7 +14,6 @@ internal static class PlannedCommands
     private static readonly (string Name, string Description)[] Planned =
     [
         ("train", "Train or fine-tune a model (HF TrainingArguments flags, --deepspeed ds_config.json)."),
-        ("launch", "Start a multi-process job like torchrun (wraps mpirun): launch --nproc_per_node N train ..."),
         ("estimate", "Estimate per-GPU memory for ZeRO stages 0-3 and say whether a setup fits."),
         ("generate", "Generate text from a model folder with a KV cache (greedy, temperature, top-k, top-p)."),
         ("tokenize", "Encode text with a HuggingFace tokenizer.json (ids identical to HF tokenizers)."),

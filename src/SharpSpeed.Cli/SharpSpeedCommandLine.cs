@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using SharpSpeed.Cli.Commands;
 using SharpSpeed.Engine;
 
 namespace SharpSpeed.Cli;
@@ -11,7 +12,7 @@ public static class SharpSpeedCommandLine
     {
         var root = Build();
         var configuration = new InvocationConfiguration { Output = output, Error = error };
-        return root.Parse(args).Invoke(configuration);
+        return root.Parse(LaunchCommand.SeparateRankCommand(args)).Invoke(configuration);
     }
 
     public static Command Build()
@@ -25,6 +26,7 @@ public static class SharpSpeedCommandLine
             new HelpOption(),
             new VersionOption(),
         };
+        root.Subcommands.Add(LaunchCommand.Create());
         foreach (var command in PlannedCommands.All())
         {
             root.Subcommands.Add(command);
