@@ -12,7 +12,7 @@ public static class SharpSpeedCommandLine
     {
         var root = Build();
         var configuration = new InvocationConfiguration { Output = output, Error = error };
-        return root.Parse(args).Invoke(configuration);
+        return root.Parse(LaunchCommand.SeparateRankCommand(args)).Invoke(configuration);
     }
 
     public static Command Build()
@@ -29,7 +29,8 @@ public static class SharpSpeedCommandLine
         root.Subcommands.Add(EstimateCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(InitModelCommand.Create());
-        foreach (var command in PlannedCommands.All())
+        root.Subcommands.Add(LaunchCommand.Create());
+        foreach (var command in PlannedCommands.Missing(root.Subcommands.ToList()))
         {
             root.Subcommands.Add(command);
         }
