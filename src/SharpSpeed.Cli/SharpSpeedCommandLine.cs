@@ -26,6 +26,7 @@ public static class SharpSpeedCommandLine
             new HelpOption(),
             new VersionOption(),
         };
+        root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EstimateCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(InitModelCommand.Create());

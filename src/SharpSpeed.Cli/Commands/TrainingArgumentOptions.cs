@@ -59,6 +59,12 @@ internal sealed class TrainingArgumentOptions
     public TrainingArguments Bind(ParseResult parse) =>
         _bindings.Aggregate(new TrainingArguments(), (args, binding) => binding.Apply(args, parse));
 
+    /// <summary>HF names (without dashes) of the flags the user gave: DeepSpeed "auto" reconciliation needs them.</summary>
+    public IReadOnlySet<string> Given(ParseResult parse) =>
+        _bindings.Where(b => parse.GetResult(b.Option) is { Implicit: false })
+            .Select(b => b.Option.Name.TrimStart('-'))
+            .ToHashSet(StringComparer.Ordinal);
+
     private void Add<T>(string name, string description, Func<TrainingArguments, T, TrainingArguments> apply)
     {
         var option = new Option<T>(name) { Description = description };
