@@ -27,6 +27,7 @@ public static class SharpSpeedCommandLine
             new VersionOption(),
         };
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(EstimateCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(InitModelCommand.Create());

@@ -98,6 +98,25 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void ConvertConsolidatesTheCheckpointIntoAnHfFolder()
+    {
+        var args = Args("convert", maxSteps: 2) with { SaveSteps = 2 };
+        var final = Weights(Train(args).OutputDir);
+        var output = Path.Combine(_root, "converted");
+        CheckpointConsolidator.Consolidate(Path.Combine(args.OutputDir, "checkpoint-2"), output, ScalarType.BFloat16);
+        var converted = Weights(output);
+        Assert.Equal(final.Keys.Order(), converted.Keys.Order());
+        foreach (var (name, expected) in final)
+        {
+            // fp32 training: the master weights are the model; bf16 output is their rounding.
+            Assert.Equal(ScalarType.BFloat16, converted[name].dtype);
+            Assert.True(expected.to(ScalarType.BFloat16).bytes.SequenceEqual(converted[name].bytes), name);
+        }
+        Assert.Equal("bfloat16", ModelConfig.LoadFromDirectory(output).TorchDtype);
+        Assert.True(File.Exists(Path.Combine(output, "tokenizer.json")));
+    }
+
+    [Fact]
     public void LossFallsOnTheBundledSample()
     {
         var outcome = Train(Args("learns", maxSteps: 40, micro: 8));

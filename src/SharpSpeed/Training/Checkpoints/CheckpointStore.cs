@@ -60,6 +60,7 @@ public sealed class CheckpointStore(CheckpointDirectory directory, ProcessGroup 
 
         if (group.Rank == 0)
         {
+            ParameterShapes.FromLayout(engine.Layout).Save(Path.Combine(temporary, ParameterShapes.PathIn(step)));
             ModelFolder.Save(model, temporary);
             ModelFolder.CopyTokenizer(tokenizerPath, temporary);
             state.Save(temporary);
