@@ -42,6 +42,10 @@ public sealed class SafetensorsHeader
         {
             throw new ModelFileException(path, "safetensors header does not start with '{'");
         }
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            throw new ModelFileException(path, "safetensors header is not valid UTF-8 JSON (invalid UTF-8 bytes)");
+        }
         JsonDocument document;
         try
         {

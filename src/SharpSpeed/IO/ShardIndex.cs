@@ -26,9 +26,14 @@ public sealed record ShardIndex(long? TotalSize, IReadOnlyDictionary<string, str
         {
             throw new ModelFileException(path, $"shard index is {info.Length} bytes, over the {MaxIndexBytes}-byte limit");
         }
+        var bytes = File.ReadAllBytes(path);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw new ModelFileException(path, "shard index is not valid UTF-8");
+        }
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 8 });
+            using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 8 });
             return FromJson(document.RootElement, path);
         }
         catch (JsonException e)

@@ -25,6 +25,10 @@ public static partial class StateDictFiles
     /// </summary>
     public static Dictionary<string, torch.Tensor> Load(string modelDir, torch.ScalarType? dtype = null)
     {
+        if (dtype is { } target && !TensorBytes.IsFloating(target))
+        {
+            throw new ArgumentException($"load dtype must be a floating type (Float32, Float16, BFloat16, Float64), got {target}", nameof(dtype));
+        }
         if (File.Exists(modelDir))
         {
             return LoadFile(modelDir, dtype);
@@ -68,22 +72,27 @@ public static partial class StateDictFiles
             foreach (var shard in index.ShardFiles)
             {
                 var shardPath = Path.Combine(folder, shard);
+                if (shard.EndsWith(".index.json", StringComparison.Ordinal))
+                {
+                    throw new ModelFileException(indexPath, $"weight_map points at another index '{shard}' instead of a weights file");
+                }
                 if (!File.Exists(shardPath))
                 {
                     throw new ModelFileException(indexPath, $"shard '{shard}' listed in weight_map is missing");
                 }
                 var tensors = LoadFile(shardPath, dtype);
+                var stray = tensors.Keys.FirstOrDefault(name => index.WeightMap.GetValueOrDefault(name) != shard);
+                if (stray is not null)
+                {
+                    foreach (var loaded in tensors.Values)
+                    {
+                        loaded.Dispose();
+                    }
+                    var where = index.WeightMap.TryGetValue(stray, out var listed) ? $"is mapped to '{listed}'" : "is not in the weight_map";
+                    throw new ModelFileException(shardPath, $"tensor '{stray}' {where} of {Path.GetFileName(indexPath)}");
+                }
                 foreach (var (name, tensor) in tensors)
                 {
-                    if (!index.WeightMap.TryGetValue(name, out var listed) || listed != shard)
-                    {
-                        foreach (var loaded in tensors.Values)
-                        {
-                            loaded.Dispose();
-                        }
-                        var where = listed is null ? "is not in the weight_map" : $"is mapped to '{listed}'";
-                        throw new ModelFileException(shardPath, $"tensor '{name}' {where} of {Path.GetFileName(indexPath)}");
-                    }
                     result.Add(name, tensor);
                 }
             }

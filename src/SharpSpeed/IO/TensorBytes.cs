@@ -11,22 +11,22 @@ internal static class TensorBytes
     private const long ChunkBytes = 1L << 30;
 
     /// <summary>Fills the contiguous CPU tensor <paramref name="destination"/> with exactly its byte size read from <paramref name="source"/>.</summary>
-    public static void ReadInto(Stream source, torch.Tensor destination)
+    public static void ReadInto(Stream source, torch.Tensor destination, long chunkBytes = ChunkBytes)
     {
-        ForEachChunk(destination, span => source.ReadExactly(span));
+        ForEachChunk(destination, chunkBytes, span => source.ReadExactly(span));
     }
 
     /// <summary>Writes the raw bytes of <paramref name="tensor"/> (any device or layout) to <paramref name="destination"/>.</summary>
-    public static void WriteFrom(torch.Tensor tensor, Stream destination)
+    public static void WriteFrom(torch.Tensor tensor, Stream destination, long chunkBytes = ChunkBytes)
     {
         using var scope = torch.NewDisposeScope();
         var data = tensor.detach().cpu().contiguous();
-        ForEachChunk(data, span => destination.Write(span));
+        ForEachChunk(data, chunkBytes, span => destination.Write(span));
     }
 
     private delegate void SpanAction(Span<byte> span);
 
-    private static void ForEachChunk(torch.Tensor tensor, SpanAction action)
+    private static void ForEachChunk(torch.Tensor tensor, long chunkBytes, SpanAction action)
     {
         var count = tensor.numel();
         if (count == 0)
@@ -35,7 +35,7 @@ internal static class TensorBytes
         }
         using var scope = torch.NewDisposeScope();
         var flat = tensor.reshape(count);
-        var chunkElements = Math.Max(1, ChunkBytes / tensor.element_size());
+        var chunkElements = Math.Max(1, chunkBytes / tensor.element_size());
         for (long start = 0; start < count; start += chunkElements)
         {
             var piece = flat.narrow(0, start, Math.Min(chunkElements, count - start));

@@ -110,4 +110,34 @@ public sealed class StateDictFilesTests
             Assert.True(expected.bytes.SequenceEqual(loaded[name].bytes), $"tensor '{name}' differs after conversion to {target}");
         }
     }
+
+    [Fact]
+    public void ShardIndexIsWrittenByteForByteAsHuggingFaceWritesIt()
+    {
+        // The fixture index was written by json.dumps(index, indent=2, sort_keys=True) + "\n", as transformers does.
+        using var folder = new TempFolder();
+        var reference = IoFixtures.File("sharded/pytorch_model.bin.index.json");
+        var path = folder.File("index.json");
+
+        ShardIndex.Read(reference).Write(path);
+
+        Assert.Equal(File.ReadAllText(reference), File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void IntegerLoadDtypeIsRejectedUpFront()
+    {
+        using var folder = new TempFolder();
+        var error = Assert.Throws<ArgumentException>(() => StateDictFiles.Load(folder.Path, ScalarType.Int32));
+        Assert.Contains("load dtype must be a floating type", error.Message);
+    }
+
+    [Fact]
+    public void FolderWithoutWeightsNamesWhatWasLookedFor()
+    {
+        using var folder = new TempFolder();
+        var error = Assert.Throws<FileNotFoundException>(() => StateDictFiles.Load(folder.Path));
+        Assert.Contains("model.safetensors.index.json", error.Message);
+        Assert.Contains("pytorch_model.bin", error.Message);
+    }
 }
