@@ -53,10 +53,10 @@ public static class ParitySetup
         return (ids, labels);
     }
 
-    public static TrainingEngineOptions Options(string run)
+    public static DataParallelEngineOptions Options(string run)
     {
         var parts = run.Split('-');
-        return new TrainingEngineOptions
+        return new DataParallelEngineOptions
         {
             ZeroStage = int.Parse(parts[0][1..], System.Globalization.CultureInfo.InvariantCulture),
             GradientAccumulationSteps = int.Parse(parts[1][1..], System.Globalization.CultureInfo.InvariantCulture),
@@ -80,7 +80,7 @@ public static class ParitySetup
     /// contiguous slice of the global batch, split into micro-batches; the loss is the token-loss sum * world / the
     /// global batch's label tokens, as the engine documents.
     /// </summary>
-    public static IReadOnlyList<StepResult> Train(LlamaForCausalLM model, TrainingEngine engine, string run, int rank, int world)
+    public static IReadOnlyList<DataParallelStepResult> Train(LlamaForCausalLM model, DataParallelEngine engine, string run, int rank, int world)
     {
         var accumulation = Options(run).GradientAccumulationSteps;
         var perRank = GlobalSequences / world;
@@ -89,7 +89,7 @@ public static class ParitySetup
         {
             throw new ArgumentException($"{GlobalSequences} sequences do not split over {world} ranks x {accumulation} micro-batches");
         }
-        var results = new List<StepResult>();
+        var results = new List<DataParallelStepResult>();
         for (var step = 0; step < Steps; step++)
         {
             using var scope = NewDisposeScope();

@@ -24,9 +24,9 @@ namespace SharpSpeed.Engine;
 /// are reduce-scattered after every micro-step's backward and accumulated in an fp32 partition; the full-size gradient
 /// exists only during backward. After the step, stages 1 and 2 all-gather the updated parameters.</para>
 /// </summary>
-public sealed class TrainingEngine : IDisposable
+public sealed class DataParallelEngine : IDisposable
 {
-    private readonly TrainingEngineOptions _options;
+    private readonly DataParallelEngineOptions _options;
     private readonly ProcessGroup _group;
     private readonly List<(string Name, Tensor Parameter)> _parameters;
     private readonly FlatBuffer _model;
@@ -44,7 +44,7 @@ public sealed class TrainingEngine : IDisposable
     private long _appliedSteps;
 
     /// <param name="namedParameters">The model's parameters in model order, already in the precision's dtype.</param>
-    public TrainingEngine(IEnumerable<(string Name, Tensor Parameter)> namedParameters, TrainingEngineOptions options, ProcessGroup group)
+    public DataParallelEngine(IEnumerable<(string Name, Tensor Parameter)> namedParameters, DataParallelEngineOptions options, ProcessGroup group)
     {
         ArgumentNullException.ThrowIfNull(namedParameters);
         ArgumentNullException.ThrowIfNull(options);
@@ -53,7 +53,7 @@ public sealed class TrainingEngine : IDisposable
         if (options.Precision == TrainingPrecision.Fp16)
         {
             throw new NotSupportedException(
-                "TrainingEngine: fp16 needs the dynamic loss scaler, which this engine does not wire in yet: use bf16 or fp32");
+                "DataParallelEngine: fp16 needs the dynamic loss scaler, which this engine does not wire in yet: use bf16 or fp32");
         }
         _options = options;
         _group = group;
@@ -164,7 +164,7 @@ public sealed class TrainingEngine : IDisposable
     }
 
     /// <summary>The optimizer step at an accumulation boundary: unscale, overflow check and clipping across ranks, AdamW on the owned range, all-gather.</summary>
-    public StepResult Step()
+    public DataParallelStepResult Step()
     {
         if (MicroSteps == 0 || MicroSteps % _options.GradientAccumulationSteps != 0)
         {
@@ -206,7 +206,7 @@ public sealed class TrainingEngine : IDisposable
             PublishMaster();
         }
         ZeroGradients();
-        return new StepResult(overflow, norm, learningRate, LossScale: 1.0);
+        return new DataParallelStepResult(overflow, norm, learningRate, LossScale: 1.0);
     }
 
     /// <summary>This rank's shard of the state (copies), for a checkpoint.</summary>
