@@ -44,21 +44,25 @@ public sealed class DataParallelEngine : IDisposable
     private long _appliedSteps;
 
     /// <param name="namedParameters">The model's parameters in model order, already in the precision's dtype.</param>
-    public DataParallelEngine(IEnumerable<(string Name, Tensor Parameter)> namedParameters, DataParallelEngineOptions options, ProcessGroup group)
+    /// <param name="log">Where the fp16 loss scaler's "OVERFLOW! Skipping step" lines go (rank 0 only).</param>
+    public DataParallelEngine(IEnumerable<(string Name, Tensor Parameter)> namedParameters, DataParallelEngineOptions options, ProcessGroup group,
+        Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(namedParameters);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(group);
         options.Validate();
-        if (options.Precision == TrainingPrecision.Fp16)
-        {
-            throw new NotSupportedException(
-                "DataParallelEngine: fp16 needs the dynamic loss scaler, which this engine does not wire in yet: use bf16 or fp32");
-        }
         _options = options;
         _group = group;
         _parameters = [.. namedParameters];
-        _modelType = options.Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        _modelType = options.Precision switch
+        {
+            TrainingPrecision.Bf16 => ScalarType.BFloat16,
+            TrainingPrecision.Fp16 => ScalarType.Float16,
+            _ => ScalarType.Float32,
+        };
+        // Every rank sees the same overflow flag, so every rank's scaler follows the same sequence; rank 0 logs.
+        LossScaler = LossScalers.Create(options.Precision, options.Fp16, group.Rank, log);
         foreach (var (name, parameter) in _parameters.Where(p => p.Parameter.dtype != _modelType))
         {
             throw new ArgumentException($"parameter \"{name}\" is {parameter.dtype} but {options.Precision} training needs {_modelType}: cast the model first");
@@ -105,6 +109,9 @@ public sealed class DataParallelEngine : IDisposable
 
     public FlatLayout Layout { get; }
 
+    /// <summary>fp16: DeepSpeed's dynamic (or static) loss scaler; a static scale of 1 otherwise.</summary>
+    public ILossScaler LossScaler { get; }
+
     /// <summary>The flat range whose master weights and optimizer states this rank holds (the whole buffer at stage 0).</summary>
     public PartitionRange OwnedRange { get; }
 
@@ -133,6 +140,11 @@ public sealed class DataParallelEngine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(loss);
         var boundary = IsNextMicroStepBoundary;
+        using var scope = NewDisposeScope();
+        if (LossScaler.LossScale != 1.0)
+        {
+            loss = loss * LossScaler.LossScale;
+        }
         if (_options.ZeroStage == 0)
         {
             if (_overlapped is not null)
@@ -177,6 +189,11 @@ public sealed class DataParallelEngine : IDisposable
         {
             _fp32Gradients.copy_(_gradients!.Data);
         }
+        var lossScale = LossScaler.LossScale;
+        if (lossScale != 1.0)
+        {
+            _fp32Gradients.div_(lossScale);
+        }
         var squaredNorm = _fp32Gradients.isfinite().all().item<bool>()
             ? _fp32Gradients.to(ScalarType.Float64).square().sum().item<double>()
             : double.PositiveInfinity;
@@ -190,6 +207,7 @@ public sealed class DataParallelEngine : IDisposable
         var norm = Math.Sqrt(squaredNorm);
         var learningRate = _options.Schedule.LearningRate(_appliedSteps);
         var overflow = !double.IsFinite(norm);
+        LossScaler.UpdateScale(overflow);
         if (!overflow)
         {
             if (_options.GradientClipping > 0)
@@ -206,14 +224,14 @@ public sealed class DataParallelEngine : IDisposable
             PublishMaster();
         }
         ZeroGradients();
-        return new DataParallelStepResult(overflow, norm, learningRate, LossScale: 1.0);
+        return new DataParallelStepResult(overflow, norm, learningRate, lossScale);
     }
 
     /// <summary>This rank's shard of the state (copies), for a checkpoint.</summary>
     public EngineState CaptureState()
     {
         var record = new EngineStateRecord(_options.ZeroStage, _group.WorldSize, _group.Rank, _options.Precision.ToString(),
-            Layout.TotalElements, OwnedRange.Start, OwnedRange.Length, _optimizer.StepCount, _appliedSteps, MicroSteps, 1.0);
+            Layout.TotalElements, OwnedRange.Start, OwnedRange.Length, _optimizer.StepCount, _appliedSteps, MicroSteps, LossScaler.State);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal)
         {
             ["master"] = _master.clone().DetachFromDisposeScope(),
@@ -244,6 +262,7 @@ public sealed class DataParallelEngine : IDisposable
         using var noGrad = no_grad();
         _master.copy_(Required(state, "master"));
         _optimizer.LoadState(r.OptimizerSteps, Required(state, "exp_avg"), Required(state, "exp_avg_sq"));
+        LossScaler.Restore(r.LossScaler);
         _appliedSteps = r.AppliedSteps;
         MicroSteps = r.MicroSteps;
         PublishMaster();
