@@ -1,3 +1,4 @@
+using SharpSpeed.Engine.Precision;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Engine;
@@ -21,4 +22,4 @@ public sealed record EngineStateRecord(
     long OptimizerSteps,
     long AppliedSteps,
     long MicroSteps,
-    double LossScale);
+    LossScalerState LossScaler);

@@ -1,4 +1,5 @@
 using SharpSpeed.Engine;
+using SharpSpeed.Engine.Config;
 using SharpSpeed.Engine.Optim;
 using SharpSpeed.Engine.Precision;
 using SharpSpeed.Engine.Schedules;
@@ -11,7 +12,7 @@ namespace SharpSpeed.Tests.EngineParity;
 /// <summary>
 /// The shared ground of the engine parity tests (compiled into the MPI worker and the test project): a very small
 /// LLaMA with tied embeddings (so one parameter has two uses), a fixed global batch per step with masked labels, and
-/// the hyper-parameters. A run is named like "s2-a4-fp32" or "s0-a1-bf16-overlap".
+/// the hyper-parameters. A run is named like "s2-a4-fp32", "s0-a1-bf16" or "s0-a4-fp32-overlap" (stage, accumulation, precision).
 /// </summary>
 public static class ParitySetup
 {
@@ -53,14 +54,16 @@ public static class ParitySetup
         return (ids, labels);
     }
 
-    public static TrainingEngineOptions Options(string run)
+    public static DataParallelEngineOptions Options(string run)
     {
         var parts = run.Split('-');
-        return new TrainingEngineOptions
+        return new DataParallelEngineOptions
         {
             ZeroStage = int.Parse(parts[0][1..], System.Globalization.CultureInfo.InvariantCulture),
             GradientAccumulationSteps = int.Parse(parts[1][1..], System.Globalization.CultureInfo.InvariantCulture),
-            Precision = parts[2] == "bf16" ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32,
+            Precision = parts[2] switch { "bf16" => TrainingPrecision.Bf16, "fp16" => TrainingPrecision.Fp16, _ => TrainingPrecision.Fp32 },
+            // fp16: DeepSpeed's dynamic scaler from 2^8 (its default is 2^16), so the first steps do not all overflow.
+            Fp16 = new Fp16Config(Enabled: parts[2] == "fp16", InitialScalePower: 8),
             OverlapComm = parts.Contains("overlap"),
             AdamW = AdamW,
             Schedule = Schedule,
@@ -73,14 +76,17 @@ public static class ParitySetup
         };
     }
 
-    public static ScalarType ModelType(string run) => run.Contains("bf16", StringComparison.Ordinal) ? ScalarType.BFloat16 : ScalarType.Float32;
+    public static ScalarType ModelType(string run) =>
+        run.Contains("bf16", StringComparison.Ordinal) ? ScalarType.BFloat16
+        : run.Contains("fp16", StringComparison.Ordinal) ? ScalarType.Float16
+        : ScalarType.Float32;
 
     /// <summary>
     /// Trains <see cref="Steps"/> steps of run <paramref name="run"/> as rank <c>engine</c>'s share: each rank takes its
     /// contiguous slice of the global batch, split into micro-batches; the loss is the token-loss sum * world / the
     /// global batch's label tokens, as the engine documents.
     /// </summary>
-    public static IReadOnlyList<StepResult> Train(LlamaForCausalLM model, TrainingEngine engine, string run, int rank, int world)
+    public static IReadOnlyList<DataParallelStepResult> Train(LlamaForCausalLM model, DataParallelEngine engine, string run, int rank, int world)
     {
         var accumulation = Options(run).GradientAccumulationSteps;
         var perRank = GlobalSequences / world;
@@ -89,7 +95,7 @@ public static class ParitySetup
         {
             throw new ArgumentException($"{GlobalSequences} sequences do not split over {world} ranks x {accumulation} micro-batches");
         }
-        var results = new List<StepResult>();
+        var results = new List<DataParallelStepResult>();
         for (var step = 0; step < Steps; step++)
         {
             using var scope = NewDisposeScope();
