@@ -27,6 +27,7 @@ public static class SharpSpeedCommandLine
             new VersionOption(),
         };
         root.Subcommands.Add(LaunchCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         foreach (var command in PlannedCommands.All())
         {
             root.Subcommands.Add(command);
