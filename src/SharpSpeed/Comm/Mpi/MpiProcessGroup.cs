@@ -114,7 +114,8 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
             var n = chunk.Count;
             var own = whole.ElementAt(Rank * n);
             var inPlace = chunk.Data == own;
-            if (n <= MaxElementsPerCall)
+            // The whole buffer's count must fit too: OpenMPI's algorithms compute it as recvcount x size in an int.
+            if (whole.Count <= MaxElementsPerCall)
             {
                 if (inPlace)
                 {
@@ -135,7 +136,7 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
                 }
                 return;
             }
-            // Above the count limit: reduce each piece of every rank's chunk to its owner.
+            // Above the count limit: reduce each piece of every rank's chunk to its owner, in calls of at most the limit.
             foreach (var (offset, count) in Pieces(n))
             {
                 for (var root = 0; root < WorldSize; root++)
@@ -158,7 +159,7 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
             var n = chunk.Count;
             var own = whole.ElementAt(Rank * n);
             var inPlace = chunk.Data == own;
-            if (n <= MaxElementsPerCall)
+            if (whole.Count <= MaxElementsPerCall)
             {
                 _mpi.Check(
                     _mpi.Allgather(inPlace ? MpiLibrary.InPlace : chunk.Data, (int)n, type, whole.Data, (int)n, type, _mpi.CommWorld),
