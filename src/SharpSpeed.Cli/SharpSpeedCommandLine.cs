@@ -33,6 +33,8 @@ public static class SharpSpeedCommandLine
         root.Subcommands.Add(InitModelCommand.Create());
         root.Subcommands.Add(LaunchCommand.Create());
         foreach (var command in PlannedCommands.Missing(root.Subcommands.ToList()))
+        root.Subcommands.Add(BenchCommand.Create());
+        foreach (var command in PlannedCommands.All())
         {
             root.Subcommands.Add(command);
         }

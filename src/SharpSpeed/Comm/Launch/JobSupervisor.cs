@@ -84,6 +84,10 @@ public sealed class JobSupervisor(TextWriter output, TextWriter error)
             });
             process.WaitForExit();
             Task.WaitAll(relayOutput, relayError);
+            if (failure.Finish(process.ExitCode) is { } summary)
+            {
+                error.WriteLine($"sharpspeed launch: {summary}");
+            }
             return process.ExitCode;
         }
     }

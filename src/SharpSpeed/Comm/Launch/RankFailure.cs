@@ -36,6 +36,16 @@ public sealed partial class RankFailure
         return null;
     }
 
+    /// <summary>
+    /// After mpirun ended with <paramref name="exitCode"/>: the line to print when it failed without naming a rank
+    /// (mpirun sometimes reports only that "1 process returned a non-zero exit code"), else null.
+    /// </summary>
+    public string? Finish(int exitCode) =>
+        exitCode == 0 || Summary is not null
+            ? null
+            : Report($"the job failed with exit code {exitCode}; mpirun did not name the rank (see the ranks' own " +
+                     "messages above: SharpSpeed ranks name themselves when they fail)");
+
     private string? Report(string summary)
     {
         if (Summary is not null)
