@@ -46,6 +46,28 @@ public sealed class HfParityTests(ITestOutputHelper output)
         Assert.Equal(lossSum / tokens, loss, Tolerance);
     }
 
+    [Theory]
+    [InlineData("mha")]
+    [InlineData("qwen2_bias")]
+    public void LossGradientsMatchTheReference(string name)
+    {
+        var entry = (JsonObject)ModelFixtures.Expected["cases"]![name]!;
+        using var model = ModelFixtures.Model(entry);
+        using var scope = NewDisposeScope();
+        var loss = CausalLmLoss.Mean(model.Forward(ModelFixtures.LongMatrix("input_ids")), ModelFixtures.LongMatrix("labels"));
+        loss.backward();
+        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (tensorName, values) in (JsonObject)ModelFixtures.Expected["gradients"]![name]!)
+        {
+            var expected = ModelFixtures.Floats(values!);
+            var actual = parameters[tensorName].grad!.reshape(-1).data<float>().ToArray();
+            Assert.Equal(expected.Length, actual.Length);
+            var maxDiff = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+            output.WriteLine($"{name} d loss / d {tensorName}: max |diff| {maxDiff:E2} (max |grad| {expected.Max(Math.Abs):E2})");
+            Assert.True(maxDiff <= Tolerance, $"{tensorName}: max |grad diff| {maxDiff:E2}");
+        }
+    }
+
     [Fact]
     public void PaddedPositionsDoNotChangeRealOnesAndMatchTheReference()
     {
