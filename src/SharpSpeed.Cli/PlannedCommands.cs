@@ -20,7 +20,6 @@ internal static class PlannedCommands
         ("tokenize", "Encode text with a HuggingFace tokenizer.json (ids identical to HF tokenizers)."),
         ("convert", "Consolidate a ZeRO checkpoint into a HuggingFace safetensors model folder."),
         ("init-model", "Write a randomly initialised HuggingFace model folder from a named config or config.json."),
-        ("prepare", "Tokenize a data set into the on-disk token cache and print its statistics."),
         ("bench", "Measure training throughput, MFU, collective bandwidth and tokenizer speed."),
     ];
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using SharpSpeed.Cli.Commands;
 using SharpSpeed.Engine;
 
 namespace SharpSpeed.Cli;
@@ -25,6 +26,7 @@ public static class SharpSpeedCommandLine
             new HelpOption(),
             new VersionOption(),
         };
+        root.Subcommands.Add(PrepareCommand.Create());
         foreach (var command in PlannedCommands.All())
         {
             root.Subcommands.Add(command);
