@@ -50,6 +50,24 @@ public sealed class TokenCacheTests
     }
 
     [Fact]
+    public void BundledSample_ParallelBuildEqualsSequentialEncoding()
+    {
+        using var dir = new TempFolder();
+        using var prepared = DatasetPreparer.Prepare(Options(dir, "oasst1-sample", maxLength: 96));
+        var samples = SharpSpeed.Data.Readers.DatasetLoader.Load(
+            SharpSpeed.Data.Readers.DatasetLocator.Resolve("oasst1-sample"), new()).Train;
+        var encoder = new SampleEncoder(HfTokenizer.FromPath(TokenizerDir), new DeepSeekChatTemplate(), 96);
+        var kept = samples.Select(encoder.Encode).Where(e => e.Example.LabelTokens > 0).Select(e => e.Example).ToList();
+        Assert.Equal(kept.Count, prepared.Train.Count);
+        for (var i = 0; i < kept.Count; i++)
+        {
+            Assert.Equal(kept[i].InputIds, prepared.Train[i].InputIds);
+            Assert.Equal(kept[i].Labels, prepared.Train[i].Labels);
+        }
+        Assert.Equal(60, prepared.Validation!.Count);
+    }
+
+    [Fact]
     public void ChangedDataOrSettings_MakeTheCacheStale()
     {
         using var dir = new TempFolder();
