@@ -18,7 +18,7 @@ public sealed class TokenBatchLoaderTests
         }).ToList();
         var path = Path.Combine(dir.Path, "c.sstc");
         var key = new TokenCacheKey(1, "d", "t", "deepseek", 32, false, "all", "train");
-        TokenCacheWriter.Write(path, key, examples, (n, t) => new TokenCacheStats(count, n, t, t, 0, 0, 0));
+        TokenCacheWriter.Write(path, key, examples, 0, (n, t) => new TokenCacheStats(count, n, t, t, 0, 0, 0));
         return TokenCacheFile.TryOpen(path, out var problem) ?? throw new InvalidOperationException(problem);
     }
 

@@ -33,6 +33,7 @@ public sealed class TokenCacheTests
         }
         using var second = DatasetPreparer.Prepare(Options(dir, data));
         Assert.Equal(TokenCacheOrigin.Reused, second.Origin);
+        Assert.Equal(HfTokenizer.FromPath(TokenizerDir).PadId, second.PadId);
 
         var encoder = new SampleEncoder(HfTokenizer.FromPath(TokenizerDir), new DeepSeekChatTemplate(), 64);
         var samples = SharpSpeed.Data.Readers.DatasetLoader.Load(data, new()).Train;
@@ -135,7 +136,7 @@ public sealed class TokenCacheTests
             TimeSpan.FromSeconds(60)));
         await Task.Delay(300);
         var (built, origin) = TokenCache.GetOrBuild(path, key, rank: 0,
-            p => TokenCacheWriter.Write(p, key, examples, (n, t) => new TokenCacheStats(2, n, t, 4, 0, 0, 0)), TimeSpan.FromSeconds(60));
+            p => TokenCacheWriter.Write(p, key, examples, 0, (n, t) => new TokenCacheStats(2, n, t, 4, 0, 0, 0)), TimeSpan.FromSeconds(60));
         using var _ = built;
         Assert.Equal(TokenCacheOrigin.Built, origin);
         var (seen, seenOrigin) = await waiting;
