@@ -17,7 +17,6 @@ internal static class PlannedCommands
         ("launch", "Start a multi-process job like torchrun (wraps mpirun): launch --nproc_per_node N train ..."),
         ("estimate", "Estimate per-GPU memory for ZeRO stages 0-3 and say whether a setup fits."),
         ("generate", "Generate text from a model folder with a KV cache (greedy, temperature, top-k, top-p)."),
-        ("tokenize", "Encode text with a HuggingFace tokenizer.json (ids identical to HF tokenizers)."),
         ("convert", "Consolidate a ZeRO checkpoint into a HuggingFace safetensors model folder."),
         ("init-model", "Write a randomly initialised HuggingFace model folder from a named config or config.json."),
         ("bench", "Measure training throughput, MFU, collective bandwidth and tokenizer speed."),

@@ -25,8 +25,9 @@ public static class SharpSpeedCommandLine
         {
             new HelpOption(),
             new VersionOption(),
+            TokenizeCommand.Create(),
+            PrepareCommand.Create(),
         };
-        root.Subcommands.Add(PrepareCommand.Create());
         foreach (var command in PlannedCommands.All())
         {
             root.Subcommands.Add(command);
