@@ -25,6 +25,8 @@ public static class SharpSpeedCommandLine
         {
             new HelpOption(),
             new VersionOption(),
+            TokenizeCommand.Create(),
+            PrepareCommand.Create(),
         };
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());

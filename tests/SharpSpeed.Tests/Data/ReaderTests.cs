@@ -138,8 +138,11 @@ public sealed class ReaderTests
             Assert.Contains("trees.jsonl.gz", error.Message);
             Assert.Contains("parquet", error.Message);
 
-            var placed = dir.Write(Path.Combine("oasst1", "2023-04-12_oasst_ready.trees.jsonl"), "");
-            Assert.Equal(Path.GetDirectoryName(placed), DatasetLocator.Resolve("oasst1"));
+            dir.Write(Path.Combine("oasst1", "2023-04-12_oasst_all.messages.jsonl"), "");
+            var only = dir.Write(Path.Combine("oasst1", "2023-04-12_oasst_all.trees.jsonl"), "");
+            Assert.Equal(only, DatasetLocator.Resolve("oasst1"));
+            var ready = dir.Write(Path.Combine("oasst1", "2023-04-12_oasst_ready.trees.jsonl"), "");
+            Assert.Equal(ready, DatasetLocator.Resolve("oasst1"));
         }
         finally
         {

@@ -33,6 +33,7 @@ public sealed class TokenCacheTests
         }
         using var second = DatasetPreparer.Prepare(Options(dir, data));
         Assert.Equal(TokenCacheOrigin.Reused, second.Origin);
+        Assert.Equal(HfTokenizer.FromPath(TokenizerDir).PadId, second.PadId);
 
         var encoder = new SampleEncoder(HfTokenizer.FromPath(TokenizerDir), new DeepSeekChatTemplate(), 64);
         var samples = SharpSpeed.Data.Readers.DatasetLoader.Load(data, new()).Train;
@@ -47,6 +48,24 @@ public sealed class TokenCacheTests
             labels += direct.LabelTokens;
         }
         Assert.Equal(new TokenCacheStats(3, 3, tokens, labels, 0, 0, 0), second.TrainStats);
+    }
+
+    [Fact]
+    public void BundledSample_ParallelBuildEqualsSequentialEncoding()
+    {
+        using var dir = new TempFolder();
+        using var prepared = DatasetPreparer.Prepare(Options(dir, "oasst1-sample", maxLength: 96));
+        var samples = SharpSpeed.Data.Readers.DatasetLoader.Load(
+            SharpSpeed.Data.Readers.DatasetLocator.Resolve("oasst1-sample"), new()).Train;
+        var encoder = new SampleEncoder(HfTokenizer.FromPath(TokenizerDir), new DeepSeekChatTemplate(), 96);
+        var kept = samples.Select(encoder.Encode).Where(e => e.Example.LabelTokens > 0).Select(e => e.Example).ToList();
+        Assert.Equal(kept.Count, prepared.Train.Count);
+        for (var i = 0; i < kept.Count; i++)
+        {
+            Assert.Equal(kept[i].InputIds, prepared.Train[i].InputIds);
+            Assert.Equal(kept[i].Labels, prepared.Train[i].Labels);
+        }
+        Assert.Equal(60, prepared.Validation!.Count);
     }
 
     [Fact]
@@ -117,7 +136,7 @@ public sealed class TokenCacheTests
             TimeSpan.FromSeconds(60)));
         await Task.Delay(300);
         var (built, origin) = TokenCache.GetOrBuild(path, key, rank: 0,
-            p => TokenCacheWriter.Write(p, key, examples, (n, t) => new TokenCacheStats(2, n, t, 4, 0, 0, 0)), TimeSpan.FromSeconds(60));
+            p => TokenCacheWriter.Write(p, key, examples, 0, (n, t) => new TokenCacheStats(2, n, t, 4, 0, 0, 0)), TimeSpan.FromSeconds(60));
         using var _ = built;
         Assert.Equal(TokenCacheOrigin.Built, origin);
         var (seen, seenOrigin) = await waiting;

@@ -11,8 +11,9 @@ namespace SharpSpeed.Data.Cache;
 /// <summary>
 /// Data set to token caches: resolves the data set, keys the caches (<see cref="TokenCacheKey"/>), and reuses them
 /// or, on rank 0, reads, filters, templates and tokenizes the samples (on all cores, order kept) and writes one
-/// cache per split. A sample whose labels are all cut away by truncation is dropped: it would add nothing to the
-/// loss but padding.
+/// cache per split. Reuse reads only file metadata, the tokenizer files' bytes (for their hash) and
+/// tokenizer_config.json; the tokenizer itself is loaded only to build. A sample whose labels are all cut away
+/// by truncation is dropped: it would add nothing to the loss but padding.
 /// </summary>
 public static class DatasetPreparer
 {
@@ -22,15 +23,15 @@ public static class DatasetPreparer
         var clock = Stopwatch.StartNew();
         var dataPath = DatasetLocator.Resolve(options.Dataset);
         var files = DatasetLoader.FindFiles(dataPath);
-        var tokenizer = HfTokenizer.FromPath(options.Tokenizer);
-        var template = ChatTemplates.Resolve(options.ChatTemplate, tokenizer.ChatTemplate, tokenizer.TokenizerJsonPath);
-        var encoder = new SampleEncoder(tokenizer, template, options.MaxSeqLength, options.TrainOnPrompt);
-        var tokenizerFiles = new[] { tokenizer.TokenizerJsonPath, Path.Combine(Path.GetDirectoryName(tokenizer.TokenizerJsonPath)!, "tokenizer_config.json") }
-            .Where(File.Exists);
+        var (tokenizerJson, tokenizerConfig) = TokenizerFiles(options.Tokenizer);
+        var config = tokenizerConfig is null ? TokenizerConfig.Empty : TokenizerConfig.Load(tokenizerConfig);
+        var template = ChatTemplates.Resolve(options.ChatTemplate, config.ChatTemplate, tokenizerJson);
+        var encoder = new Lazy<SampleEncoder>(() =>
+            new SampleEncoder(HfTokenizer.FromPath(options.Tokenizer), template, options.MaxSeqLength, options.TrainOnPrompt));
         var baseKey = new TokenCacheKey(
             TokenCacheLayout.FormatVersion,
             TokenCacheKey.FingerprintFiles(files),
-            TokenCacheKey.HashFileContents(tokenizerFiles),
+            TokenCacheKey.HashFileContents(tokenizerConfig is null ? [tokenizerJson] : [tokenizerJson, tokenizerConfig]),
             template.Name,
             options.MaxSeqLength,
             options.TrainOnPrompt,
@@ -41,17 +42,30 @@ public static class DatasetPreparer
         var loaded = new Lazy<LoadedDataset>(() => DatasetLoader.Load(dataPath, options.Reading));
 
         var (train, origin) = TokenCache.GetOrBuild($"{stem}-train.sstc", baseKey, options.Rank,
-            path => Build(path, baseKey, loaded.Value.Train, loaded.Value.Skipped, encoder), options.WaitTimeout, log);
+            path => Build(path, baseKey, loaded.Value.Train, loaded.Value.Skipped, encoder.Value), options.WaitTimeout, log);
         // Built (empty) even without a validation split, so a later run finds both files and reads no data.
         var validationKey = baseKey with { Split = "validation" };
         var (validation, _) = TokenCache.GetOrBuild($"{stem}-validation.sstc", validationKey, options.Rank,
-            path => Build(path, validationKey, loaded.Value.Validation, 0, encoder), options.WaitTimeout, log);
+            path => Build(path, validationKey, loaded.Value.Validation, 0, encoder.Value), options.WaitTimeout, log);
         if (validation.Count == 0)
         {
             validation.Dispose();
             validation = null;
         }
-        return new PreparedDataset(train, validation, origin, template.Name, encoder.PadId, clock.Elapsed);
+        return new PreparedDataset(train, validation, origin, template.Name, train.Header.PadId, clock.Elapsed);
+    }
+
+    /// <summary>tokenizer.json and, when present, tokenizer_config.json for a file or folder argument, resolved
+    /// as <see cref="HfTokenizer.FromPath"/> resolves them.</summary>
+    private static (string Json, string? Config) TokenizerFiles(string fileOrDir)
+    {
+        var json = Directory.Exists(fileOrDir) ? Path.Combine(fileOrDir, "tokenizer.json") : fileOrDir;
+        if (!File.Exists(json))
+        {
+            throw new FileNotFoundException($"{fileOrDir}: no tokenizer.json there", json);
+        }
+        var config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(json))!, "tokenizer_config.json");
+        return (Path.GetFullPath(json), File.Exists(config) ? config : null);
     }
 
     private static void Build(string path, TokenCacheKey key, IReadOnlyList<DataSample> samples, int skipped,
@@ -59,7 +73,7 @@ public static class DatasetPreparer
     {
         var encoded = samples.AsParallel().AsOrdered().Select(encoder.Encode).ToList();
         var kept = encoded.Where(e => e.Example.LabelTokens > 0).Select(e => e.Example).ToList();
-        TokenCacheWriter.Write(path, key, kept, (examples, tokens) => new TokenCacheStats(
+        TokenCacheWriter.Write(path, key, kept, encoder.PadId, (examples, tokens) => new TokenCacheStats(
             Threads: samples.Count,
             Examples: examples,
             Tokens: tokens,

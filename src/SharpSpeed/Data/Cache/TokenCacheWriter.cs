@@ -14,7 +14,7 @@ namespace SharpSpeed.Data.Cache;
 /// </summary>
 public static class TokenCacheWriter
 {
-    public static void Write(string path, TokenCacheKey key, IEnumerable<TokenizedExample> examples,
+    public static void Write(string path, TokenCacheKey key, IEnumerable<TokenizedExample> examples, int padId,
         Func<long, long, TokenCacheStats> statsFor)
     {
         ArgumentNullException.ThrowIfNull(examples);
@@ -56,7 +56,7 @@ public static class TokenCacheWriter
                 Put(new byte[padding]);
                 Put(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(offsets)));
                 var json = Encoding.UTF8.GetBytes(
-                    JsonSerializer.Serialize(new TokenCacheHeader(key, statsFor(exampleCount, tokens)), TokenCacheJson.Options));
+                    JsonSerializer.Serialize(new TokenCacheHeader(key, statsFor(exampleCount, tokens), padId), TokenCacheJson.Options));
                 Put(json);
 
                 Span<byte> numbers = stackalloc byte[40];

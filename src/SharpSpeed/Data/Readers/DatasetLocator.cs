@@ -39,9 +39,9 @@ public static class DatasetLocator
         if (dataset.Equals("oasst1", StringComparison.OrdinalIgnoreCase))
         {
             var folder = Path.Combine(DataDirectory, "oasst1");
-            if (Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Any(IsOasstFile))
+            if (Directory.Exists(folder) && PickOasstSource(folder) is { } source)
             {
-                return folder;
+                return source;
             }
             throw new FileNotFoundException(
                 $"dataset 'oasst1' is not on this machine: put 2023-04-12_oasst_ready.trees.jsonl.gz (Open-Assistant " +
@@ -53,11 +53,38 @@ public static class DatasetLocator
             $"--dataset '{dataset}': no such file or folder (known names: oasst1, {BundledSampleName})", dataset);
     }
 
-    private static bool IsOasstFile(string file)
+    /// <summary>
+    /// One source out of what the release offers side by side (it ships the same trees as _ready and _all, trees
+    /// and messages): the _ready trees file, else a single trees file, else the parquet files (the folder, when it
+    /// holds nothing else), else a single messages file. Null when there is nothing, an error when it is ambiguous.
+    /// </summary>
+    private static string? PickOasstSource(string folder)
     {
-        var name = DataFile.NameWithoutGzip(file);
-        return name.EndsWith(".trees.jsonl", StringComparison.Ordinal)
-               || name.EndsWith(".messages.jsonl", StringComparison.Ordinal)
-               || name.EndsWith(".parquet", StringComparison.Ordinal);
+        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        List<string> Ending(string suffix) =>
+            files.Where(f => DataFile.NameWithoutGzip(f).EndsWith(suffix, StringComparison.Ordinal)).ToList();
+        var trees = Ending(".trees.jsonl");
+        var ready = trees.Where(f => DataFile.NameWithoutGzip(f).EndsWith("_ready.trees.jsonl", StringComparison.Ordinal)).ToList();
+        var parquet = Ending(".parquet");
+        var messages = Ending(".messages.jsonl");
+        if (ready.Count == 1 || (ready.Count == 0 && trees.Count == 1))
+        {
+            return ready.Count == 1 ? ready[0] : trees[0];
+        }
+        if (trees.Count == 0 && parquet.Count > 0)
+        {
+            return messages.Count == 0 && Ending(".jsonl").Count == 0
+                ? folder
+                : throw new InvalidDataException($"{folder}: holds parquet files and JSON Lines files; keep one kind");
+        }
+        if (trees.Count == 0 && messages.Count == 1)
+        {
+            return messages[0];
+        }
+        return trees.Count + messages.Count == 0
+            ? null
+            : throw new InvalidDataException(
+                $"{folder}: several oasst1 files ({string.Join(", ", trees.Concat(messages).Select(Path.GetFileName))}); keep one, " +
+                "e.g. 2023-04-12_oasst_ready.trees.jsonl.gz");
     }
 }

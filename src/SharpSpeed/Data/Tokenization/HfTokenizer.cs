@@ -1,62 +1,69 @@
-using System.Text.Json.Nodes;
+using System.Text;
+using System.Text.Json;
 
 namespace SharpSpeed.Data.Tokenization;
 
 /// <summary>
-/// A HuggingFace tokenizer loaded from <c>tokenizer.json</c> (plus <c>tokenizer_config.json</c> when present):
-/// <see cref="Encode"/> gives the ids HF <c>tokenizer.encode(text)</c> gives.
+/// A HuggingFace tokenizer loaded from <c>tokenizer.json</c> (plus <c>tokenizer_config.json</c> when present),
+/// implemented in managed code: <see cref="Encode"/> gives the ids HF <c>tokenizers</c>' <c>encode(text)</c>
+/// gives, following HF's pipeline — added tokens found first, then normalizer, pre-tokenizer, BPE model and
+/// post-processor; <see cref="Decode"/> runs the decoder. Thread-safe; <see cref="EncodeBatch"/> uses all cores.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001",
-    Justification = "Interim engine: the native tokenizers live as long as the tokenizer object and free themselves on finalization.")]
 public sealed class HfTokenizer
 {
-    private readonly Dictionary<string, int> _tokenToId;
-    private readonly string?[] _idToToken;
-    private readonly Tokenizers.DotNet.Tokenizer _withSpecials;
-    private readonly Tokenizers.DotNet.Tokenizer _withoutSpecials;
-    private readonly Tokenizers.DotNet.Tokenizer _keepingSpecialsOnDecode;
+    private readonly INormalizer? _normalizer;
+    private readonly IPreTokenizer? _preTokenizer;
+    private readonly BpeModel _model;
+    private readonly IPostProcessor? _postProcessor;
+    private readonly IDecoder? _decoder;
+    private readonly AddedTokenMatcher _rawTokens;
+    private readonly AddedTokenMatcher _normalizedTokens;
+    private readonly Dictionary<string, AddedToken> _addedByContent;
+    private readonly Dictionary<int, AddedToken> _addedById;
+    private readonly string?[] _modelIdToToken;
 
-    private HfTokenizer(string tokenizerJsonPath, TokenizerConfig config)
+    private HfTokenizer(string tokenizerJsonPath, JsonElement root, TokenizerConfig config)
     {
         TokenizerJsonPath = tokenizerJsonPath;
         Config = config;
-        JsonNode root;
-        try
+        var top = new JsonSection(root, tokenizerJsonPath, string.Empty);
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            root = JsonNode.Parse(File.ReadAllText(tokenizerJsonPath))
-                   ?? throw new InvalidDataException($"{tokenizerJsonPath}: empty JSON document");
+            throw new InvalidDataException($"{tokenizerJsonPath}: expected a JSON object at the top level");
         }
-        catch (System.Text.Json.JsonException e)
+        _normalizer = Normalizers.FromJson(top.Child("normalizer"));
+        _preTokenizer = PreTokenizers.FromJson(top.Child("pre_tokenizer"));
+        var model = top.Child("model");
+        if (model.IsNull)
         {
-            throw new InvalidDataException($"{tokenizerJsonPath}: line {e.LineNumber + 1}: not valid JSON: {e.Message}", e);
+            throw model.Error("is required");
         }
-        _tokenToId = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (token, id) in root["model"]?["vocab"]?.AsObject()
-                                    ?? throw new InvalidDataException($"{tokenizerJsonPath}: missing key 'model.vocab'"))
-        {
-            _tokenToId[token] = id!.GetValue<int>();
-        }
-        foreach (var added in root["added_tokens"]?.AsArray() ?? [])
-        {
-            _tokenToId[added!["content"]!.GetValue<string>()] = added["id"]!.GetValue<int>();
-        }
-        VocabSize = _tokenToId.Values.Max() + 1;
-        _idToToken = new string?[VocabSize];
-        foreach (var (token, id) in _tokenToId)
-        {
-            _idToToken[id] = token;
-        }
+        _model = BpeModel.FromJson(model);
+        _postProcessor = PostProcessors.FromJson(top.Child("post_processor"));
+        _decoder = Decoders.FromJson(top.Child("decoder"));
 
-        _withSpecials = new Tokenizers.DotNet.Tokenizer(tokenizerJsonPath);
-        var withoutPostProcessor = root.DeepClone();
-        withoutPostProcessor["post_processor"] = null;
-        _withoutSpecials = LoadVariant(withoutPostProcessor, "no-post-processor.json");
-        var noSpecialFlags = root.DeepClone();
-        foreach (var added in noSpecialFlags["added_tokens"]?.AsArray() ?? [])
+        var added = top.Child("added_tokens").IsNull
+            ? []
+            : AddedToken.AssignIds(top.Items("added_tokens").Select(ReadAddedToken), _model.Vocab);
+        _addedByContent = new Dictionary<string, AddedToken>(StringComparer.Ordinal);
+        _addedById = new Dictionary<int, AddedToken>();
+        foreach (var token in added)
         {
-            added!["special"] = false;
+            _addedByContent[token.Content] = token;
+            _addedById[token.Id] = token;
         }
-        _keepingSpecialsOnDecode = LoadVariant(noSpecialFlags, "no-special-flags.json");
+        _rawTokens = new AddedTokenMatcher(added.Where(t => !t.Normalized).Select(t => (t.Content, t)));
+        // A "normalized" added token is looked for in normalized text, so its own text is normalized too.
+        _normalizedTokens = new AddedTokenMatcher(
+            added.Where(t => t.Normalized).Select(t => (_normalizer?.Normalize(t.Content) ?? t.Content, t)));
+
+        var largestModelId = _model.Vocab.Count == 0 ? -1 : _model.Vocab.Values.Max();
+        _modelIdToToken = new string?[largestModelId + 1];
+        foreach (var (token, id) in _model.Vocab)
+        {
+            _modelIdToToken[id] = token;
+        }
+        VocabSize = Math.Max(largestModelId, added.Count == 0 ? -1 : added.Max(t => t.Id)) + 1;
     }
 
     public string TokenizerJsonPath { get; }
@@ -72,7 +79,11 @@ public sealed class HfTokenizer
     public int? BosId => BosToken is null ? null : TokenToId(BosToken);
     public int? EosId => EosToken is null ? null : TokenToId(EosToken);
     public int? PadId => PadToken is null ? null : TokenToId(PadToken);
+
+    /// <summary>tokenizer_config.json's add_bos_token. <see cref="Encode"/> itself follows tokenizer.json's
+    /// post-processor, as HF tokenizers does; a caller assembling ids by hand uses this flag.</summary>
     public bool AddBosToken => Config.AddBosToken;
+
     public string? ChatTemplate => Config.ChatTemplate;
 
     /// <summary>
@@ -81,7 +92,6 @@ public sealed class HfTokenizer
     public static HfTokenizer FromPath(string fileOrDir)
     {
         string jsonPath;
-        string? configPath;
         if (Directory.Exists(fileOrDir))
         {
             jsonPath = Path.Combine(fileOrDir, "tokenizer.json");
@@ -89,56 +99,158 @@ public sealed class HfTokenizer
             {
                 throw new FileNotFoundException($"{fileOrDir}: no tokenizer.json in this folder", jsonPath);
             }
-            configPath = Path.Combine(fileOrDir, "tokenizer_config.json");
         }
         else if (File.Exists(fileOrDir))
         {
             jsonPath = fileOrDir;
-            configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(fileOrDir))!, "tokenizer_config.json");
         }
         else
         {
             throw new FileNotFoundException($"{fileOrDir}: no such tokenizer file or folder", fileOrDir);
         }
+        jsonPath = Path.GetFullPath(jsonPath);
+        var configPath = Path.Combine(Path.GetDirectoryName(jsonPath)!, "tokenizer_config.json");
         var config = File.Exists(configPath) ? TokenizerConfig.Load(configPath) : TokenizerConfig.Empty;
-        return new HfTokenizer(Path.GetFullPath(jsonPath), config);
-    }
-
-    public int? TokenToId(string token) => _tokenToId.TryGetValue(token, out var id) ? id : null;
-
-    public string? IdToToken(int id) => id >= 0 && id < _idToToken.Length ? _idToToken[id] : null;
-
-    /// <summary>Token ids of <paramref name="text"/>; with <paramref name="addSpecialTokens"/> the post-processor's
-    /// special tokens (e.g. BOS) are added, as HF does by default.</summary>
-    public int[] Encode(string text, bool addSpecialTokens = true)
-    {
-        var engine = addSpecialTokens ? _withSpecials : _withoutSpecials;
-        return Array.ConvertAll(engine.Encode(text), id => checked((int)id));
-    }
-
-    public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = true)
-    {
-        var raw = new uint[ids.Length];
-        for (var i = 0; i < ids.Length; i++)
-        {
-            raw[i] = checked((uint)ids[i]);
-        }
-        return (skipSpecialTokens ? _withSpecials : _keepingSpecialsOnDecode).Decode(raw);
-    }
-
-    /// <summary>The native tokenizer reads its file once while loading, so the variant file is removed at once.</summary>
-    private static Tokenizers.DotNet.Tokenizer LoadVariant(JsonNode document, string fileName)
-    {
-        var folder = Directory.CreateTempSubdirectory("sharpspeed-tokenizer-").FullName;
+        using var stream = File.OpenRead(jsonPath);
+        JsonDocument document;
         try
         {
-            var path = Path.Combine(folder, fileName);
-            File.WriteAllText(path, document.ToJsonString());
-            return new Tokenizers.DotNet.Tokenizer(path);
+            document = JsonDocument.Parse(stream);
         }
-        finally
+        catch (JsonException e)
         {
-            Directory.Delete(folder, recursive: true);
+            throw new InvalidDataException($"{jsonPath}: line {e.LineNumber + 1}: not valid JSON: {e.Message}", e);
         }
+        using (document)
+        {
+            return new HfTokenizer(jsonPath, document.RootElement, config);
+        }
+    }
+
+    public int? TokenToId(string token) =>
+        _addedByContent.TryGetValue(token, out var added) ? added.Id
+        : _model.Vocab.TryGetValue(token, out var id) ? id
+        : null;
+
+    public string? IdToToken(int id) =>
+        _addedById.TryGetValue(id, out var added) ? added.Content
+        : id >= 0 && id < _modelIdToToken.Length ? _modelIdToToken[id]
+        : null;
+
+    /// <summary>Token ids of <paramref name="text"/>; with <paramref name="addSpecialTokens"/> the post-processor's
+    /// special tokens (e.g. BOS) are added, as HF does by default. Added tokens written in the text are always
+    /// recognized.</summary>
+    public int[] Encode(string text, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        text = WithoutLoneSurrogates(text);
+        var ids = new List<int>(text.Length / 3 + 4);
+        var pieces = new List<Piece>();
+        foreach (var (start, end, token) in _rawTokens.Split(text))
+        {
+            if (token is not null)
+            {
+                ids.Add(token.Id);
+                continue;
+            }
+            var segment = start == 0 && end == text.Length ? text : text[start..end];
+            var normalized = _normalizer?.Normalize(segment) ?? segment;
+            var segments = _normalizedTokens.IsEmpty
+                ? [(0, normalized.Length, null)]
+                : _normalizedTokens.Split(normalized);
+            foreach (var (innerStart, innerEnd, innerToken) in segments)
+            {
+                if (innerToken is not null)
+                {
+                    ids.Add(innerToken.Id);
+                    continue;
+                }
+                if (innerEnd == innerStart)
+                {
+                    continue;
+                }
+                var piece = new Piece(
+                    innerStart == 0 && innerEnd == normalized.Length ? normalized : normalized[innerStart..innerEnd],
+                    start == 0 && innerStart == 0);
+                EncodePiece(piece, pieces, ids);
+            }
+        }
+        return (_postProcessor?.Process(ids, addSpecialTokens) ?? ids).ToArray();
+    }
+
+    /// <summary>Encodes many texts on all cores (or <paramref name="maxDegreeOfParallelism"/> threads);
+    /// result i belongs to text i.</summary>
+    public int[][] EncodeBatch(IReadOnlyList<string> texts, bool addSpecialTokens = true, int maxDegreeOfParallelism = -1)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var results = new int[texts.Count][];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, texts.Count, 64), options, range =>
+        {
+            for (var i = range.Item1; i < range.Item2; i++)
+            {
+                results[i] = Encode(texts[i], addSpecialTokens);
+            }
+        });
+        return results;
+    }
+
+    /// <summary>Text of <paramref name="ids"/> through the tokenizer's decoder; ids with no token are skipped,
+    /// as HF does, and special added tokens too unless <paramref name="skipSpecialTokens"/> is false.</summary>
+    public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = true)
+    {
+        var tokens = new List<string>(ids.Length);
+        foreach (var id in ids)
+        {
+            if (_addedById.TryGetValue(id, out var added))
+            {
+                if (!(skipSpecialTokens && added.Special))
+                {
+                    tokens.Add(added.Content);
+                }
+            }
+            else if (id >= 0 && id < _modelIdToToken.Length && _modelIdToToken[id] is { } token)
+            {
+                if (!(skipSpecialTokens && _addedByContent.TryGetValue(token, out var same) && same.Special))
+                {
+                    tokens.Add(token);
+                }
+            }
+        }
+        return _decoder is null ? string.Join(' ', tokens) : string.Concat(_decoder.DecodeChain(tokens));
+    }
+
+    private void EncodePiece(Piece piece, List<Piece> scratch, List<int> ids)
+    {
+        if (_preTokenizer is null)
+        {
+            _model.Tokenize(piece.Text, ids);
+            return;
+        }
+        scratch.Clear();
+        _preTokenizer.Split(piece, scratch);
+        foreach (var part in scratch)
+        {
+            _model.Tokenize(part.Text, ids);
+        }
+    }
+
+    private static AddedToken ReadAddedToken(JsonSection token) => new(
+        token.RequiredInt("id"),
+        token.RequiredString("content"),
+        token.Bool("single_word", false),
+        token.Bool("lstrip", false),
+        token.Bool("rstrip", false),
+        token.Bool("normalized", true),
+        token.Bool("special", false));
+
+    /// <summary>HF sees text as UTF-8, where a lone UTF-16 surrogate arrives as U+FFFD; do the same.</summary>
+    private static string WithoutLoneSurrogates(string text)
+    {
+        if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0)
+        {
+            return text;
+        }
+        return Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text));
     }
 }

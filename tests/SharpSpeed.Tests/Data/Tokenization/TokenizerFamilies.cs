@@ -27,6 +27,7 @@ internal static class TokenizerFamilies
         "gpt2" => Gpt2,
         "deepseek_v3" => DeepSeekV3,
         "llama2" => Llama2,
+        "deepseek-tiny" => SharpSpeed.IO.BundledAssets.Locate("tokenizers/deepseek-tiny"),
         _ => throw new ArgumentException($"unknown tokenizer family '{family}'", nameof(family)),
     };
 

@@ -1,0 +1,101 @@
+using System.Text;
+
+namespace SharpSpeed.Data.Tokenization;
+
+/// <summary>A tokenizer.json "normalizer": rewrites each stretch of text between added tokens before splitting.</summary>
+internal interface INormalizer
+{
+    string Normalize(string text);
+}
+
+/// <summary>The normalizer types tokenizer.json files of the supported families use.</summary>
+internal static class Normalizers
+{
+    public static INormalizer? FromJson(JsonSection section)
+    {
+        if (section.IsNull)
+        {
+            return null;
+        }
+        return section.Type switch
+        {
+            "Sequence" => new SequenceNormalizer(section.Items("normalizers").Select(FromJson).OfType<INormalizer>().ToArray()),
+            "Prepend" => new PrependNormalizer(section.RequiredString("prepend")),
+            "Replace" => new ReplaceNormalizer(StringOrRegex.FromJson(section.Child("pattern")), section.RequiredString("content")),
+            "Lowercase" => new LowercaseNormalizer(),
+            "Strip" => new StripNormalizer(section.Bool("strip_left", true), section.Bool("strip_right", true)),
+            "NFC" => new UnicodeFormNormalizer(NormalizationForm.FormC, section),
+            "NFD" => new UnicodeFormNormalizer(NormalizationForm.FormD, section),
+            "NFKC" => new UnicodeFormNormalizer(NormalizationForm.FormKC, section),
+            "NFKD" => new UnicodeFormNormalizer(NormalizationForm.FormKD, section),
+            _ => throw section.Unsupported("normalizer"),
+        };
+    }
+}
+
+internal sealed class SequenceNormalizer(INormalizer[] steps) : INormalizer
+{
+    public string Normalize(string text)
+    {
+        foreach (var step in steps)
+        {
+            text = step.Normalize(text);
+        }
+        return text;
+    }
+}
+
+/// <summary>Puts a fixed prefix (Llama's "▁") in front of every non-empty stretch.</summary>
+internal sealed class PrependNormalizer(string prefix) : INormalizer
+{
+    public string Normalize(string text) => text.Length == 0 ? text : prefix + text;
+}
+
+internal sealed class ReplaceNormalizer(StringOrRegex pattern, string content) : INormalizer
+{
+    public string Normalize(string text) => pattern.Replace(text, content);
+}
+
+internal sealed class LowercaseNormalizer : INormalizer
+{
+    public string Normalize(string text) => text.ToLowerInvariant();
+}
+
+internal sealed class StripNormalizer(bool left, bool right) : INormalizer
+{
+    public string Normalize(string text)
+    {
+        var span = text.AsSpan();
+        if (left)
+        {
+            span = span.TrimStart();
+        }
+        if (right)
+        {
+            span = span.TrimEnd();
+        }
+        return span.Length == text.Length ? text : span.ToString();
+    }
+}
+
+/// <summary>
+/// NFC/NFD/NFKC/NFKD. .NET normalizes through ICU, which an app built with InvariantGlobalization (as
+/// SharpSpeed is) does not load; then this refuses to load rather than return unnormalized ids.
+/// </summary>
+internal sealed class UnicodeFormNormalizer : INormalizer
+{
+    private readonly NormalizationForm _form;
+
+    public UnicodeFormNormalizer(NormalizationForm form, JsonSection section)
+    {
+        if ("e\u0301".Normalize(NormalizationForm.FormC).Length != 1)
+        {
+            throw new NotSupportedException(
+                $"{section.File}: '{section.Where}': Unicode normalizer {section.Type} needs ICU, which this process " +
+                "runs without (InvariantGlobalization); set InvariantGlobalization=false to use this tokenizer");
+        }
+        _form = form;
+    }
+
+    public string Normalize(string text) => text.Normalize(_form);
+}
