@@ -29,14 +29,15 @@ public static class SharpSpeedCommandLine
             PrepareCommand.Create(),
         };
         root.Subcommands.Add(TrainCommand.Create());
-        root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(LaunchCommand.Create());
         root.Subcommands.Add(EstimateCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(InitModelCommand.Create());
-        root.Subcommands.Add(LaunchCommand.Create());
-        foreach (var command in PlannedCommands.Missing(root.Subcommands.ToList()))
+        root.Subcommands.Add(TokenizeCommand.Create());
+        root.Subcommands.Add(PrepareCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
-        foreach (var command in PlannedCommands.All())
+        foreach (var command in PlannedCommands.Missing(root.Subcommands.ToList()))
         {
             root.Subcommands.Add(command);
         }
