@@ -14,11 +14,16 @@ var threadsAt = Array.IndexOf(args, "--threads");
 var threads = threadsAt >= 0 ? int.Parse(args[threadsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : Environment.ProcessorCount;
 var positional = args.Where((_, i) => threadsAt < 0 || (i != threadsAt && i != threadsAt + 1)).ToArray();
 
+var loading = Stopwatch.StartNew();
 var ours = HfTokenizer.FromPath(positional[0]);
+var oursLoad = loading.Elapsed.TotalMilliseconds;
+loading.Restart();
 using var hf = new Tokenizers.DotNet.Tokenizer(ours.TokenizerJsonPath);
+var hfLoad = loading.Elapsed.TotalMilliseconds;
 var documents = positional.Length > 1 ? Corpus.FromFile(positional[1]) : Corpus.Default();
 var megabytes = documents.Sum(d => Encoding.UTF8.GetByteCount(d)) / 1e6;
 Console.WriteLine($"tokenizer {ours.TokenizerJsonPath}");
+Console.WriteLine($"load      SharpSpeed {oursLoad:F0} ms, HF Rust {hfLoad:F0} ms (first load in this process)");
 Console.WriteLine($"corpus    {documents.Length} documents, {megabytes:F2} MB UTF-8; {Environment.ProcessorCount} cores, batch threads {threads}");
 
 var mismatches = documents.Count(d => !ours.Encode(d).AsSpan().SequenceEqual(Array.ConvertAll(hf.Encode(d), id => (int)id)));

@@ -71,20 +71,26 @@ internal sealed class BpeModel
             vocab[entry.Name] = id;
         }
         var prefix = section.OptionalString("continuing_subword_prefix");
-        var mergeList = section.Items("merges").ToList();
-        var merges = new MergeTable(mergeList.Count);
-        var rank = 0;
-        foreach (var merge in mergeList)
+        var mergesSection = section.Child("merges");
+        if (mergesSection.Element.ValueKind != JsonValueKind.Array)
         {
-            var (left, right) = MergeParts(merge);
+            throw mergesSection.Error("must be a list");
+        }
+        var merges = new MergeTable(mergesSection.Element.GetArrayLength());
+        var rank = 0;
+        // Sections (with their "where" text) are made only for an error: there are ~100k merges.
+        foreach (var element in mergesSection.Element.EnumerateArray())
+        {
+            JsonSection Merge() => new(element, section.File, $"{mergesSection.Where}[{rank}]");
+            var (left, right) = MergeParts(element) ?? throw Merge().Error("must be \"left right\" or [\"left\", \"right\"]");
             if (!vocab.TryGetValue(left, out var leftId) || !vocab.TryGetValue(right, out var rightId))
             {
-                throw merge.Error($"merges '{left}' and '{right}', which are not both in model.vocab");
+                throw Merge().Error($"merges '{left}' and '{right}', which are not both in model.vocab");
             }
             var merged = left + (string.IsNullOrEmpty(prefix) ? right : right[Math.Min(prefix.Length, right.Length)..]);
             if (!vocab.TryGetValue(merged, out var newId))
             {
-                throw merge.Error($"makes '{merged}', which is not in model.vocab");
+                throw Merge().Error($"makes '{merged}', which is not in model.vocab");
             }
             merges.Set(leftId, rightId, rank++, newId);
         }
@@ -254,15 +260,16 @@ internal sealed class BpeModel
         return true;
     }
 
-    private static (string Left, string Right) MergeParts(JsonSection merge)
+    /// <summary>A merge is written "left right" or ["left", "right"]; null for anything else.</summary>
+    private static (string Left, string Right)? MergeParts(JsonElement element)
     {
-        var element = merge.Element;
         if (element.ValueKind == JsonValueKind.String)
         {
-            var parts = element.GetString()!.Split(' ');
-            if (parts.Length == 2)
+            var text = element.GetString()!;
+            var space = text.IndexOf(' ', StringComparison.Ordinal);
+            if (space >= 0 && text.IndexOf(' ', space + 1) < 0)
             {
-                return (parts[0], parts[1]);
+                return (text[..space], text[(space + 1)..]);
             }
         }
         else if (element.ValueKind == JsonValueKind.Array && element.GetArrayLength() == 2
@@ -270,7 +277,7 @@ internal sealed class BpeModel
         {
             return (element[0].GetString()!, element[1].GetString()!);
         }
-        throw merge.Error("must be \"left right\" or [\"left\", \"right\"]");
+        return null;
     }
 
     private static long Priority(int rank, int position) => ((long)rank << 32) | (uint)position;
