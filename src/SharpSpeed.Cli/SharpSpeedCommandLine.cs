@@ -25,8 +25,6 @@ public static class SharpSpeedCommandLine
         {
             new HelpOption(),
             new VersionOption(),
-            TokenizeCommand.Create(),
-            PrepareCommand.Create(),
         };
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(LaunchCommand.Create());

@@ -35,6 +35,7 @@ internal static class TrainCommand
         command.SetAction(parse =>
         {
             var error = parse.InvocationConfiguration.Error;
+            // Only what the user typed counts as given: a DeepSpeed file's values win over the recipe's, as over HF defaults.
             var given = options.Given(parse);
             var effective = parse;
             if (!given.Contains("model_name_or_path"))
@@ -45,7 +46,6 @@ internal static class TrainCommand
                     .ToArray();
                 error.WriteLine($"sharpspeed train: bundled tiny model; demo recipe: {string.Join(' ', recipe)}");
                 effective = command.Parse([.. recipe, .. parse.Tokens.Select(t => t.Value)]);
-                given = options.Given(effective);
             }
             try
             {
@@ -53,11 +53,15 @@ internal static class TrainCommand
                 trainer.Run();
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException
-                                           or InvalidDataException or NotSupportedException or UnauthorizedAccessException
-                                           or System.Text.Json.JsonException)
+            catch (Exception e)
             {
-                error.WriteLine($"sharpspeed train: {e.Message}");
+                // One line naming what is wrong; the stack only when asked for (a bug report needs it, a typo does not).
+                var rank = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK");
+                error.WriteLine($"sharpspeed train{(rank is null ? "" : $" (rank {rank})")}: {e.Message}");
+                if (Environment.GetEnvironmentVariable("SHARPSPEED_DEBUG") == "1")
+                {
+                    error.WriteLine(e);
+                }
                 return FailureExitCode;
             }
         });

@@ -69,10 +69,10 @@ public sealed record RunSettings(
             ? LearningRateSchedules.FromDeepSpeed(scheduler, LearningRate)
             : LearningRateSchedules.FromHuggingFace(args.LrSchedulerType, LearningRate, args.WarmupSteps, args.WarmupRatio, totalSteps);
 
-    public TrainingEngineOptions EngineOptions(ILearningRateSchedule schedule) =>
+    public DataParallelEngineOptions EngineOptions(ILearningRateSchedule schedule) =>
         DeepSpeed is { } config
-            ? TrainingEngineOptions.FromDeepSpeed(config, schedule, AdamW)
-            : new TrainingEngineOptions
+            ? DataParallelEngineOptions.FromDeepSpeed(config, schedule, AdamW)
+            : new DataParallelEngineOptions
             {
                 ZeroStage = 0,
                 Precision = Precision,
