@@ -19,6 +19,7 @@ internal static class TrainCommand
         ("--num_train_epochs", "3"), ("--per_device_train_batch_size", "8"), ("--gradient_accumulation_steps", "1"),
         ("--learning_rate", "2e-3"), ("--warmup_ratio", "0.05"), ("--lr_scheduler_type", "cosine"),
         ("--weight_decay", "0.01"), ("--max_seq_length", "256"), ("--logging_steps", "10"), ("--save_steps", "0"),
+        ("--top_k", "2"),
     ];
 
     /// <summary>The demo's own output folder is replaced on every run; a folder the user names never is.</summary>
@@ -44,7 +45,10 @@ internal static class TrainCommand
                     .Where(pair => !given.Contains(pair.Flag.TrimStart('-')))
                     .SelectMany(pair => pair.Value is null ? new[] { pair.Flag } : [pair.Flag, pair.Value])
                     .ToArray();
-                error.WriteLine($"sharpspeed train: bundled tiny model; demo recipe: {string.Join(' ', recipe)}");
+                if (Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") is null or "0")
+                {
+                    error.WriteLine($"sharpspeed train: bundled tiny model; demo recipe: {string.Join(' ', recipe)}");
+                }
                 effective = command.Parse([.. recipe, .. parse.Tokens.Select(t => t.Value)]);
             }
             try

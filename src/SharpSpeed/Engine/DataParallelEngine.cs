@@ -149,11 +149,11 @@ public sealed class DataParallelEngine : IDisposable
         {
             if (_overlapped is not null)
             {
-                _overlapped.Backward(loss, communicate: boundary);
+                _overlapped.Backward(() => _options.BackwardPass(loss), communicate: boundary);
             }
             else
             {
-                ActivationCheckpoint.RunBackward(loss);
+                _options.BackwardPass(loss);
                 if (boundary)
                 {
                     AllReduceBuckets();
@@ -162,7 +162,7 @@ public sealed class DataParallelEngine : IDisposable
         }
         else if (_options.ZeroStage == 1)
         {
-            ActivationCheckpoint.RunBackward(loss);
+            _options.BackwardPass(loss);
             if (boundary)
             {
                 _reduceStripes!.ReduceScatterAdd(_gradients!.Data, _fp32Gradients);
@@ -335,7 +335,7 @@ public sealed class DataParallelEngine : IDisposable
         transient.BindGradients(_parameters);
         try
         {
-            ActivationCheckpoint.RunBackward(loss);
+            _options.BackwardPass(loss);
             _reduceStripes!.ReduceScatterAdd(transient.Data, _fp32Gradients);
         }
         finally

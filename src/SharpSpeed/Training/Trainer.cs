@@ -105,7 +105,7 @@ public sealed class Trainer
             $"{settings.GradientAccumulationSteps} x ranks {group.WorldSize}; ZeRO stage {settings.ZeroStage}");
 
         using var engine = new DataParallelEngine(
-            model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), settings.EngineOptions(schedule), group, Say);
+            model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), settings.EngineOptions(schedule) with { BackwardPass = model.Backward }, group, Say);
         var store = new CheckpointStore(checkpoints, group, tokenizerPath);
         var state = resumePath is null ? NewState(totalSteps, settings) : store.Restore(resumePath, engine);
         if (resumePath is not null)
@@ -127,6 +127,15 @@ public sealed class Trainer
             state.Save(_args.OutputDir);
         }
         var summary = RunReporting.Summarize(_args, settings, model.Config, modelName, group, result, memory, peak, totalSteps);
+        if (isMain && AnswerScoring.Run(model, _args, tokenizerPath) is { } score)
+        {
+            Say($"validation questions answered correctly by greedy generation: {score.Correct}/{score.Total} ({score.Share * 100:F1}%)");
+            summary = summary with
+            {
+                Answers = new AnswerSummary(score.Correct, score.Total,
+                    score.Examples.Take(8).Select(e => (e.Answer.Question, e.Answer.Answer, e.Reply)).ToList()),
+            };
+        }
         if (isMain)
         {
             RunReporting.Write(_args.OutputDir, summary, result);

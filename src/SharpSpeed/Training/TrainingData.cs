@@ -46,7 +46,7 @@ public sealed class TrainingData : IDisposable
             Rank = rank,
             Reading = new DatasetOptions
             {
-                Oasst = OasstThreadOptions.All with { Languages = OasstThreadOptions.ParseLanguages(args.DatasetLang) },
+                Oasst = new OasstThreadOptions(OasstThreadOptions.ParseLanguages(args.DatasetLang), args.TopK),
                 SkipInvalidRecords = args.SkipInvalidRecords,
             },
         };

@@ -64,7 +64,10 @@ internal sealed class TrainingLoop(
                     result.Logged.Add(line);
                     window = new Window();
                 }
-                progress.Update(line, logged);
+                if (_isMain)
+                {
+                    progress.Update(line, logged);
+                }
                 if (args.EvalSteps is { } every && state.GlobalStep % every == 0)
                 {
                     Evaluate(result, tensorBoard, progress);

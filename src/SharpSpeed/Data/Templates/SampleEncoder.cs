@@ -76,6 +76,18 @@ public sealed class SampleEncoder
         return new EncodedSample(new TokenizedExample([.. ids], [.. labels]), truncated);
     }
 
+    /// <summary>
+    /// What a chat model sees before it answers (HF's add_generation_prompt): the conversation and the template's
+    /// assistant prefix, tokenized segment by segment exactly as in training, so the model is asked in its own format.
+    /// </summary>
+    public int[] EncodeGenerationPrompt(IReadOnlyList<ChatMessage> conversation, string source)
+    {
+        var sample = DataSample.Chat([.. conversation, new ChatMessage(ChatRole.Assistant, string.Empty)], source);
+        var segments = Template.Render(sample.Messages).ToList();
+        var answer = segments.FindLastIndex(s => s.Part == SegmentPart.Text && s.Trainable);
+        return [.. segments.Take(answer < 0 ? segments.Count : answer).SelectMany(segment => Ids(segment, sample))];
+    }
+
     private IEnumerable<TemplateSegment> PlainSegments(bool bosIsLabel, params TemplateSegment[] body)
     {
         if (_tokenizer.AddBosToken)

@@ -48,13 +48,13 @@ internal sealed class OverlappedGradients : IDisposable
         }
     }
 
-    /// <summary>Runs backward of <paramref name="loss"/>; when <paramref name="communicate"/>, all buckets are reduced (averaged) before it returns.</summary>
-    public void Backward(Tensor loss, bool communicate)
+    /// <summary>Runs <paramref name="backward"/>; when <paramref name="communicate"/>, all buckets are reduced (averaged) before it returns.</summary>
+    public void Backward(Action backward, bool communicate)
     {
         _communicate = communicate;
         try
         {
-            ActivationCheckpoint.RunBackward(loss);
+            backward();
             _error?.Throw();
             if (communicate)
             {

@@ -60,6 +60,20 @@ public static class RunReport
         Line("## Loss");
         Line("");
         Line(F($"First logged loss {Number(run.FirstLoss)}, last {Number(run.LastLoss)}; eval loss {Number(run.EvalLoss)} (perplexity {Perplexity(run.EvalLoss)})."));
+        if (run.Answers is { } answers)
+        {
+            Line("");
+            Line("## Validation questions (greedy generation)");
+            Line("");
+            Line(F($"{answers.Correct} of {answers.Total} answered correctly ({answers.Share * 100:F1}%): the reply contains the expected short answer."));
+            Line("");
+            Line("| question | expected | reply |");
+            Line("|---|---|---|");
+            foreach (var (question, expected, reply) in answers.Examples)
+            {
+                Line($"| {Cell(question)} | {Cell(expected)} | {Cell(reply)} |");
+            }
+        }
         if (run.LossCurveFile is { } curve)
         {
             Line("");
@@ -69,6 +83,8 @@ public static class RunReport
     }
 
     public static void Write(string path, RunSummary run) => File.WriteAllText(path, Render(run));
+
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
 
     private static string Number(double? value) =>
         value is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";

@@ -24,7 +24,15 @@ public sealed record RunSummary
     public double? EvalLoss { get; init; }
     public string? LossCurveFile { get; init; }
 
+    /// <summary>Validation questions of an answer key, answered by greedy generation after training.</summary>
+    public AnswerSummary? Answers { get; init; }
+
     public int GlobalBatchSize => MicroBatchSize * GradientAccumulationSteps * WorldSize;
+}
+
+public sealed record AnswerSummary(int Correct, int Total, IReadOnlyList<(string Question, string Expected, string Reply)> Examples)
+{
+    public double Share => Total == 0 ? 0 : (double)Correct / Total;
 }
 
 public sealed record EpochSummary(int Epoch, TimeSpan WallTime, long Tokens, double TokensPerSecond, double? TrainLoss, double? EvalLoss);
