@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using SharpSpeed.Comm.Launch;
 
 namespace SharpSpeed.Cli.Commands;
@@ -55,25 +56,46 @@ internal static class LaunchCommand
         Description = "Run the command as given instead of as a sharpspeed subcommand (torchrun's --no-python).",
     };
 
+    private static readonly Option<bool> Standalone = new("--standalone")
+    {
+        Description = "torchrun's single-node mode; accepted for compatibility (one node is the default).",
+    };
+
     private static readonly Argument<string[]> RankCommand = new("command")
     {
         Description = "The sharpspeed subcommand every rank runs, with its arguments (e.g. train --deepspeed ds.json).",
         Arity = ArgumentArity.ZeroOrMore,
     };
 
-    private static readonly HashSet<string> FlagsWithoutValue = ["--no_python", "--no-python", "-h", "--help", "-?"];
+    private static readonly HashSet<string> FlagsWithoutValue = ["--no_python", "--no-python", "--standalone", "-h", "--help", "-?"];
 
     public static Command Create()
     {
         var command = new Command(Name, "Start a multi-process job like torchrun (wraps mpirun): launch --nproc_per_node N train ...")
         {
-            NprocPerNode, Nnodes, NodeRank, MasterAddr, MasterPort, HostfileOption, MaxRestarts, NoPython, RankCommand,
+            NprocPerNode, Nnodes, NodeRank, MasterAddr, MasterPort, HostfileOption, MaxRestarts, NoPython, Standalone, RankCommand,
         };
         command.SetAction(parse =>
         {
             var error = parse.InvocationConfiguration.Error;
             var words = parse.GetValue(RankCommand) ?? [];
+            // The ranks' command is what follows `--` (see SeparateRankCommand); anything else that landed in it
+            // is an option launch does not know (torchrun's rendezvous flags, a typo).
+            var afterSeparator = parse.Tokens.SkipWhile(t => t.Type != TokenType.DoubleDash).Skip(1).Count();
+            if (words.Length > afterSeparator)
+            {
+                error.WriteLine(
+                    $"sharpspeed launch: unknown option(s) {string.Join(' ', words.Take(words.Length - afterSeparator))}; " +
+                    "launch takes --nproc_per_node, --nnodes, --node_rank, --master_addr, --master_port, --hostfile, " +
+                    "--max_restarts, --standalone and --no_python before the command");
+                return 2;
+            }
             var noPython = parse.GetValue(NoPython);
+            if (parse.GetValue(Standalone) && (parse.GetValue(Nnodes) ?? 1) != 1)
+            {
+                error.WriteLine("sharpspeed launch: --standalone runs one node; it cannot be combined with --nnodes > 1");
+                return 2;
+            }
             var request = new LaunchRequest(noPython ? words : [.. ThisProgram(), .. words])
             {
                 NprocPerNode = parse.GetValue(NprocPerNode),

@@ -21,7 +21,17 @@ public sealed class BenchCommTests
         var output = process.StandardOutput.ReadToEndAsync();
         using (var deadline = new CancellationTokenSource(MpiJob.Timeout))
         {
-            await process.WaitForExitAsync(deadline.Token);
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token);
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
         }
         Assert.True(process.ExitCode == 0, await output + await error);
 

@@ -108,11 +108,22 @@ public sealed class MpirunCommandTests
         }
     }
 
+    [Fact]
+    public void UnknownLaunchOptionsAreRefusedNotPassedToTheRanks()
+    {
+        var error = new StringWriter();
+        var exitCode = SharpSpeed.Cli.SharpSpeedCommandLine.Run(
+            ["launch", "--rdzv_backend", "c10d", "--nproc_per_node", "2", "train"], TextWriter.Null, error);
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("sharpspeed launch: unknown option(s) --rdzv_backend c10d; launch takes --nproc_per_node", error.ToString());
+    }
+
     [Theory]
     [InlineData("launch --nproc_per_node 2 train --help", "launch --nproc_per_node 2 -- train --help")]
     [InlineData("launch --nproc_per_node=2 --no_python sh -c x", "launch --nproc_per_node=2 --no_python -- sh -c x")]
     [InlineData("launch --nproc_per_node 2 -- --help", "launch --nproc_per_node 2 -- --help")]
     [InlineData("launch --help", "launch --help")]
+    [InlineData("launch --standalone --nproc_per_node 3 train", "launch --standalone --nproc_per_node 3 -- train")]
     [InlineData("train --nproc_per_node 2", "train --nproc_per_node 2")]
     public void TheRanksCommandIsNeverParsedAsLaunchOptions(string given, string parsed) =>
         Assert.Equal(parsed.Split(' '), LaunchCommand.SeparateRankCommand(given.Split(' ')));

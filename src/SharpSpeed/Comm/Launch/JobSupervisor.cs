@@ -12,6 +12,8 @@ public sealed class JobSupervisor(TextWriter output, TextWriter error)
 {
     private const int SigTerm = 15;
 
+    private readonly Lock _writing = new();
+
     public int Run(LaunchRequest request, MachineFacts machine, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -96,7 +98,7 @@ public sealed class JobSupervisor(TextWriter output, TextWriter error)
     {
         while (source.ReadLine() is { } line)
         {
-            lock (this)
+            lock (_writing)
             {
                 target.WriteLine(line);
                 if (failure?.Observe(line) is { } summary)

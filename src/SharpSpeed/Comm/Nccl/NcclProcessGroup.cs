@@ -9,7 +9,7 @@ namespace SharpSpeed.Comm.Nccl;
 /// Collectives over NCCL on CUDA tensors, bootstrapped by MPI as Horovod and DeepSpeed's MPI discovery do: rank 0
 /// creates the NCCL unique id and broadcasts it over MPI; every rank binds the GPU of its local rank. Collectives
 /// are queued on the default CUDA stream (ordered with libtorch's kernels there); <see cref="CommWork.Wait"/>
-/// waits for the stream.
+/// waits for the stream (so <see cref="CommWork.IsCompleted"/> only says the collective was queued).
 /// </summary>
 public sealed unsafe class NcclProcessGroup : ProcessGroup
 {
