@@ -16,8 +16,8 @@ internal static class TrainCommand
     /// <summary>Flag and value pairs of the demo recipe: sized for a few minutes on 2 CPU cores.</summary>
     public static readonly (string Flag, string? Value)[] DemoRecipe =
     [
-        ("--num_train_epochs", "3"), ("--per_device_train_batch_size", "8"), ("--gradient_accumulation_steps", "1"),
-        ("--learning_rate", "2e-3"), ("--warmup_ratio", "0.05"), ("--lr_scheduler_type", "cosine"),
+        ("--num_train_epochs", "8"), ("--per_device_train_batch_size", "8"), ("--gradient_accumulation_steps", "1"),
+        ("--learning_rate", "3e-3"), ("--warmup_ratio", "0.05"), ("--lr_scheduler_type", "cosine"),
         ("--weight_decay", "0.01"), ("--max_seq_length", "256"), ("--logging_steps", "10"), ("--save_steps", "0"),
         ("--top_k", "2"),
     ];
