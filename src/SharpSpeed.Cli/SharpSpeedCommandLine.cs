@@ -12,7 +12,7 @@ public static class SharpSpeedCommandLine
     {
         var root = Build();
         var configuration = new InvocationConfiguration { Output = output, Error = error };
-        return root.Parse(args).Invoke(configuration);
+        return root.Parse(LaunchCommand.SeparateRankCommand(args)).Invoke(configuration);
     }
 
     public static Command Build()
@@ -25,10 +25,17 @@ public static class SharpSpeedCommandLine
         {
             new HelpOption(),
             new VersionOption(),
-            TokenizeCommand.Create(),
         };
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(LaunchCommand.Create());
         root.Subcommands.Add(EstimateCommand.Create());
-        foreach (var command in PlannedCommands.All())
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(InitModelCommand.Create());
+        root.Subcommands.Add(TokenizeCommand.Create());
+        root.Subcommands.Add(PrepareCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        foreach (var command in PlannedCommands.Missing(root.Subcommands.ToList()))
         {
             root.Subcommands.Add(command);
         }

@@ -17,6 +17,7 @@ internal sealed class TrainingArgumentOptions
         Add<string>("--model_name_or_path", "HF model folder (config.json + safetensors/bin); default: the bundled tiny model", (a, v) => a with { ModelNameOrPath = v });
         Add<string>("--dataset", "data file or folder, or 'oasst1' (see docs/data.md); default: the bundled oasst1-format sample", (a, v) => a with { Dataset = v });
         Add<string>("--dataset_lang", "oasst1 languages, e.g. en,zh (default: all)", (a, v) => a with { DatasetLang = v });
+        Add<int>("--top_k", "oasst1: keep only replies ranked below k among their siblings (Open-Assistant's top_k)", (a, v) => a with { TopK = v });
         Add<string>("--chat_template", "deepseek, chatml, llama-2 or oasst (default: from tokenizer_config.json)", (a, v) => a with { ChatTemplate = v });
         Add<bool>("--train_on_prompt", "compute the loss on prompt tokens too", (a, v) => a with { TrainOnPrompt = v });
         Add<bool>("--skip_invalid_records", "skip and count malformed records instead of failing", (a, v) => a with { SkipInvalidRecords = v });
@@ -58,6 +59,12 @@ internal sealed class TrainingArgumentOptions
 
     public TrainingArguments Bind(ParseResult parse) =>
         _bindings.Aggregate(new TrainingArguments(), (args, binding) => binding.Apply(args, parse));
+
+    /// <summary>HF names (without dashes) of the flags the user gave: DeepSpeed "auto" reconciliation needs them.</summary>
+    public IReadOnlySet<string> Given(ParseResult parse) =>
+        _bindings.Where(b => parse.GetResult(b.Option) is { Implicit: false })
+            .Select(b => b.Option.Name.TrimStart('-'))
+            .ToHashSet(StringComparer.Ordinal);
 
     private void Add<T>(string name, string description, Func<TrainingArguments, T, TrainingArguments> apply)
     {

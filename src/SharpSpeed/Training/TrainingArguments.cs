@@ -10,6 +10,9 @@ public sealed record TrainingArguments
     public string? ModelNameOrPath { get; init; }
     public string? Dataset { get; init; }
     public string? DatasetLang { get; init; }
+
+    /// <summary>oasst1: keep only assistant replies ranked below k among their siblings (Open-Assistant's top_k).</summary>
+    public int? TopK { get; init; }
     public string? ChatTemplate { get; init; }
     public bool TrainOnPrompt { get; init; }
     public bool SkipInvalidRecords { get; init; }
@@ -83,6 +86,10 @@ public sealed record TrainingArguments
         if (LoggingSteps < 1)
         {
             yield return $"--logging_steps must be >= 1 (got {LoggingSteps})";
+        }
+        if (TopK is < 1)
+        {
+            yield return $"--top_k must be >= 1 (got {TopK})";
         }
         if (SaveTotalLimit is < 1)
         {

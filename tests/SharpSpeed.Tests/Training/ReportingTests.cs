@@ -45,7 +45,7 @@ public sealed class ReportingTests : IDisposable
     {
         var throughput = new ThroughputSummary(
             TokensPerSecond: 1000, FlopsPerToken: 6e6, PeakFlopsPerSecond: 1.2e11, PeakSource: "stated",
-            ComputeShare: 0.9, ForwardMs: 10, BackwardMs: 20, CommunicationMs: 2, OptimizerMs: 1);
+            ComputeShare: 0.9, ForwardMs: 10, BackwardMs: 20, OtherMs: 2, OptimizerMs: 1);
         // 1000 tokens/s * 6e6 FLOPs/token = 6e9 FLOP/s = 5% of 1.2e11.
         Assert.Equal(0.05, throughput.Mfu, 12);
         var run = new RunSummary

@@ -46,11 +46,11 @@ public static class RunReport
         Line(F($"| model FLOPs per token | {speed.FlopsPerToken:E3} (6N + 12 * layers * hidden * seq) |"));
         Line(F($"| MFU | {speed.Mfu * 100:F2}% of {speed.PeakFlopsPerSecond:E3} FLOP/s ({speed.PeakSource}) |"));
         Line(F($"| utilisation (compute share of step time) | {speed.ComputeShare * 100:F1}% |"));
-        Line(F($"| step split, ms | forward {speed.ForwardMs:F1}, backward {speed.BackwardMs:F1}, communication {speed.CommunicationMs:F1}, optimizer {speed.OptimizerMs:F1} |"));
+        Line(F($"| step split, ms | forward {speed.ForwardMs:F1}, backward {speed.BackwardMs:F1}, optimizer step {speed.OptimizerMs:F1}, other (collation, loss all-reduce, logging) {speed.OtherMs:F1} |"));
         Line("");
         Line("## Memory per rank (bytes held by SharpSpeed's tensors)");
         Line("");
-        Line("| rank | parameters | gradients | fp32 master | optimizer states | buckets | activations (peak) | total |");
+        Line("| rank | parameters | gradients | fp32 master | optimizer states | buckets | working memory peak (RSS above model states) | total |");
         Line("|---|---|---|---|---|---|---|---|");
         foreach (var m in run.Memory)
         {
@@ -60,6 +60,20 @@ public static class RunReport
         Line("## Loss");
         Line("");
         Line(F($"First logged loss {Number(run.FirstLoss)}, last {Number(run.LastLoss)}; eval loss {Number(run.EvalLoss)} (perplexity {Perplexity(run.EvalLoss)})."));
+        if (run.Answers is { } answers)
+        {
+            Line("");
+            Line("## Validation questions (greedy generation)");
+            Line("");
+            Line(F($"{answers.Correct} of {answers.Total} answered correctly ({answers.Share * 100:F1}%): the reply contains the expected short answer."));
+            Line("");
+            Line("| question | expected | reply |");
+            Line("|---|---|---|");
+            foreach (var (question, expected, reply) in answers.Examples)
+            {
+                Line($"| {Cell(question)} | {Cell(expected)} | {Cell(reply)} |");
+            }
+        }
         if (run.LossCurveFile is { } curve)
         {
             Line("");
@@ -69,6 +83,8 @@ public static class RunReport
     }
 
     public static void Write(string path, RunSummary run) => File.WriteAllText(path, Render(run));
+
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
 
     private static string Number(double? value) =>
         value is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";

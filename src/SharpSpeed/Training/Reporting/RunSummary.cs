@@ -24,7 +24,15 @@ public sealed record RunSummary
     public double? EvalLoss { get; init; }
     public string? LossCurveFile { get; init; }
 
+    /// <summary>Validation questions of an answer key, answered by greedy generation after training.</summary>
+    public AnswerSummary? Answers { get; init; }
+
     public int GlobalBatchSize => MicroBatchSize * GradientAccumulationSteps * WorldSize;
+}
+
+public sealed record AnswerSummary(int Correct, int Total, IReadOnlyList<(string Question, string Expected, string Reply)> Examples)
+{
+    public double Share => Total == 0 ? 0 : (double)Correct / Total;
 }
 
 public sealed record EpochSummary(int Epoch, TimeSpan WallTime, long Tokens, double TokensPerSecond, double? TrainLoss, double? EvalLoss);
@@ -41,12 +49,13 @@ public sealed record RankMemory(
 /// <summary>
 /// Speed figures. MFU = achieved model FLOP/s over the stated peak; model FLOPs per token are 6N plus
 /// attention's 12 * layers * hidden * seq (PaLM appendix B), counted once per trained token.
-/// ComputeShare is the fraction of step time spent in forward, backward and the optimizer (the rest is
-/// communication, data and bookkeeping).
+/// ComputeShare is the fraction of step time spent in forward, backward and the optimizer step; the engine's gradient
+/// reduction runs inside backward (and the ZeRO all-gather inside the step), so both include communication; the
+/// rest (OtherMs) is collation, the loss all-reduce and logging.
 /// </summary>
 public sealed record ThroughputSummary(
     double TokensPerSecond, double FlopsPerToken, double PeakFlopsPerSecond, string PeakSource,
-    double ComputeShare, double ForwardMs, double BackwardMs, double CommunicationMs, double OptimizerMs)
+    double ComputeShare, double ForwardMs, double BackwardMs, double OtherMs, double OptimizerMs)
 {
     public double Mfu => PeakFlopsPerSecond > 0 ? TokensPerSecond * FlopsPerToken / PeakFlopsPerSecond : 0;
 }

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace SharpSpeed.Engine.Config;
+
+/// <summary>
+/// One JSON object of a DeepSpeed config, read key by key. Every key read is remembered so that
+/// <see cref="RejectUnknownKeys"/> can name the first key nobody asked for; errors name the file and the key path.
+/// </summary>
+internal sealed class ConfigSection
+{
+    private readonly Dictionary<string, JsonElement> _values = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
+    public ConfigSection(string file, string path, JsonElement element)
+    {
+        File = file;
+        Path = path;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new DeepSpeedConfigException(
+                path.Length == 0 ? $"{file}: the top level must be a JSON object" : $"{file}: \"{path}\" must be a JSON object");
+        }
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!_values.TryAdd(property.Name, property.Value))
+            {
+                throw Error(property.Name, "appears twice");
+            }
+            _order.Add(property.Name);
+        }
+    }
+
+    /// <summary>An absent optional section, read as if it were <c>{}</c>.</summary>
+    public static ConfigSection Empty(string file, string path)
+    {
+        using var document = JsonDocument.Parse("{}");
+        return new ConfigSection(file, path, document.RootElement.Clone());
+    }
+
+    public string File { get; }
+
+    public string Path { get; }
+
+    public bool IsEmpty => _values.Count == 0;
+
+    public string KeyPath(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
+
+    public DeepSpeedConfigException Error(string key, string message) => new($"{File}: \"{KeyPath(key)}\" {message}");
+
+    /// <summary>The error for a DeepSpeed setting we recognise but do not run: never silently ignored.</summary>
+    public DeepSpeedConfigException NotImplemented(string key, string what) =>
+        Error(key, $"is a DeepSpeed setting SharpSpeed knows but does not implement yet ({what}); remove it or turn it off");
+
+    public bool Has(string key) => _values.TryGetValue(key, out var value) && value.ValueKind != JsonValueKind.Null;
+
+    /// <summary>True when the key holds HF's placeholder string "auto".</summary>
+    public bool IsAuto(string key) =>
+        _values.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() == "auto";
+
+    public void MarkRead(string key) => _read.Add(key);
+
+    public double? Double(string key)
+    {
+        if (!TryTake(key, out var value))
+        {
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var number) || !double.IsFinite(number))
+        {
+            throw Error(key, $"must be a number, not {Describe(value)}");
+        }
+        return number;
+    }
+
+    /// <summary>An integer; whole-valued JSON numbers such as 2e8 are accepted, as DeepSpeed's pydantic models do.</summary>
+    public long? Integer(string key)
+    {
+        var number = Double(key);
+        if (number is null)
+        {
+            return null;
+        }
+        if (number.Value != Math.Floor(number.Value) || Math.Abs(number.Value) > 9.0e15)
+        {
+            throw Error(key, $"must be a whole number, not {number.Value.ToString(CultureInfo.InvariantCulture)}");
+        }
+        return (long)number.Value;
+    }
+
+    public int? Int32(string key)
+    {
+        var number = Integer(key);
+        if (number is null)
+        {
+            return null;
+        }
+        return number.Value is >= int.MinValue and <= int.MaxValue
+            ? (int)number.Value
+            : throw Error(key, $"is too large ({number.Value})");
+    }
+
+    public bool? Bool(string key)
+    {
+        if (!TryTake(key, out var value))
+        {
+            return null;
+        }
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw Error(key, $"must be true or false, not {Describe(value)}"),
+        };
+    }
+
+    public string? String(string key)
+    {
+        if (!TryTake(key, out var value))
+        {
+            return null;
+        }
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : throw Error(key, $"must be a string, not {Describe(value)}");
+    }
+
+    public double[]? Numbers(string key)
+    {
+        if (!TryTake(key, out var value))
+        {
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw Error(key, $"must be a list of numbers, not {Describe(value)}");
+        }
+        var numbers = new List<double>();
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetDouble(out var number) || !double.IsFinite(number))
+            {
+                throw Error(key, $"must be a list of numbers, but holds {Describe(item)}");
+            }
+            numbers.Add(number);
+        }
+        return [.. numbers];
+    }
+
+    public ConfigSection? Section(string key) =>
+        TryTake(key, out var value) ? new ConfigSection(File, KeyPath(key), value) : null;
+
+    /// <summary>Marks a key as read without interpreting it (a setting that only matters where we refuse to run).</summary>
+    public void Ignore(string key) => _read.Add(key);
+
+    public void RejectUnknownKeys()
+    {
+        foreach (var key in _order)
+        {
+            if (!_read.Contains(key))
+            {
+                throw new DeepSpeedConfigException($"{File}: unknown key \"{KeyPath(key)}\"");
+            }
+        }
+    }
+
+    private bool TryTake(string key, out JsonElement value)
+    {
+        _read.Add(key);
+        if (!_values.TryGetValue(key, out value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return false;
+        }
+        if (value.ValueKind == JsonValueKind.String && value.GetString() == "auto")
+        {
+            throw Error(key, "is \"auto\", but no trainer value fills this key here; give a value");
+        }
+        return true;
+    }
+
+    private static string Describe(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => $"\"{value.GetString()}\"",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        _ => value.GetRawText(),
+    };
+}

@@ -1,0 +1,94 @@
+using static TorchSharp.torch;
+using SharpSpeed.Engine.Config;
+using SharpSpeed.Engine.Optim;
+using SharpSpeed.Engine.Precision;
+using SharpSpeed.Engine.Schedules;
+
+namespace SharpSpeed.Engine;
+
+/// <summary>
+/// How a <see cref="DataParallelEngine"/> trains: ZeRO stage, precision, optimizer, schedule, clipping, accumulation and
+/// the communication buckets. Bucket sizes are in elements, as DeepSpeed's config gives them, except DDP's caps,
+/// which are bytes as in torch's DistributedDataParallel (bucket_cap_mb 25, first bucket 1 MB).
+/// </summary>
+public sealed record DataParallelEngineOptions
+{
+    /// <summary>0: data parallel (every rank holds everything); 1: optimizer states partitioned; 2: gradients too.</summary>
+    public int ZeroStage { get; init; }
+
+    /// <summary>
+    /// How a loss is back-propagated: the model's own backward (it surfaces failures inside recomputed, checkpointed
+    /// layers, which TorchSharp would otherwise abort on) rather than a bare loss.backward().
+    /// </summary>
+    public Action<Tensor> BackwardPass { get; init; } = loss => loss.backward();
+
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
+
+    /// <summary>Loss-scaler settings, used when <see cref="Precision"/> is fp16.</summary>
+    public Fp16Config Fp16 { get; init; } = new();
+
+    public AdamWOptions AdamW { get; init; } = new();
+
+    /// <summary>The learning rate of every optimizer step.</summary>
+    public required ILearningRateSchedule Schedule { get; init; }
+
+    /// <summary>Which parameters (by name) get weight decay; HF's rule by default.</summary>
+    public Func<string, bool> Decays { get; init; } = WeightDecayRule.HuggingFaceDecays;
+
+    /// <summary>Clip the global gradient norm to this value; 0 turns clipping off.</summary>
+    public double GradientClipping { get; init; }
+
+    public int GradientAccumulationSteps { get; init; } = 1;
+
+    /// <summary>ZeRO: elements reduce-scattered per bucket.</summary>
+    public long ReduceBucketSize { get; init; } = 500_000_000;
+
+    /// <summary>ZeRO: elements all-gathered per bucket after the step.</summary>
+    public long AllgatherBucketSize { get; init; } = 500_000_000;
+
+    /// <summary>Start gradient communication asynchronously while backward still runs (stage 0) or while the next bucket is packed (ZeRO).</summary>
+    public bool OverlapComm { get; init; }
+
+    /// <summary>Stage 0: bytes per all-reduce bucket (torch DDP's bucket_cap_mb = 25).</summary>
+    public long DdpBucketCapBytes { get; init; } = 25L * 1024 * 1024;
+
+    /// <summary>Stage 0: bytes of the first bucket (the last parameters' gradients), small so communication starts early.</summary>
+    public long DdpFirstBucketCapBytes { get; init; } = 1L * 1024 * 1024;
+
+    /// <summary>The options of a DeepSpeed config (zero section, precision, clipping, accumulation, AdamW) plus a schedule.</summary>
+    public static DataParallelEngineOptions FromDeepSpeed(DeepSpeedConfig config, ILearningRateSchedule schedule, AdamWOptions adamW)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new DataParallelEngineOptions
+        {
+            ZeroStage = config.Zero.Stage,
+            Precision = config.Precision,
+            Fp16 = config.Fp16,
+            AdamW = adamW,
+            Schedule = schedule,
+            GradientClipping = config.GradientClipping,
+            GradientAccumulationSteps = config.GradientAccumulationSteps,
+            ReduceBucketSize = config.Zero.ReduceBucketSize,
+            AllgatherBucketSize = config.Zero.AllgatherBucketSize,
+            OverlapComm = config.Zero.OverlapComm,
+        };
+    }
+
+    public void Validate()
+    {
+        if (ZeroStage is < 0 or > 2)
+        {
+            throw new ArgumentException($"zero_optimization.stage {ZeroStage} is not supported: SharpSpeed runs stages 0, 1 and 2");
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(GradientAccumulationSteps, 1, nameof(GradientAccumulationSteps));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReduceBucketSize, 1, nameof(ReduceBucketSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(AllgatherBucketSize, 1, nameof(AllgatherBucketSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DdpBucketCapBytes, 1, nameof(DdpBucketCapBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DdpFirstBucketCapBytes, 1, nameof(DdpFirstBucketCapBytes));
+        if (GradientClipping < 0 || !double.IsFinite(GradientClipping))
+        {
+            throw new ArgumentException($"gradient_clipping must be a finite value >= 0, not {GradientClipping}");
+        }
+        AdamW.Validate();
+    }
+}

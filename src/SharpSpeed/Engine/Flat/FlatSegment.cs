@@ -1,0 +1,9 @@
+namespace SharpSpeed.Engine.Flat;
+
+/// <summary>Where one named parameter lives in a flat buffer: <see cref="Count"/> elements from <see cref="Offset"/>, viewed as <see cref="Shape"/>.</summary>
+public sealed record FlatSegment(string Name, IReadOnlyList<long> Shape, long Offset, long Count)
+{
+    public PartitionRange Range => new(Offset, Count);
+
+    public long[] ShapeArray() => [.. Shape];
+}

@@ -1,0 +1,80 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSpeed.Models;
+
+/// <summary>
+/// A LLaMA-family causal language model (LLaMA 1/2/3, DeepSeek-LLM, Mistral, Qwen2) whose parameter names are
+/// HF's, so <c>state_dict()</c> maps 1:1 onto the tensors of an HF model folder. With tied embeddings the
+/// output projection reuses <c>model.embed_tokens.weight</c> and there is no <c>lm_head.weight</c>.
+/// </summary>
+public sealed class LlamaForCausalLM : nn.Module
+{
+    private readonly LlamaModel _model;
+    private readonly LinearProjection? _lmHead;
+
+    public LlamaForCausalLM(ModelConfig config, WeightSource weights) : base(nameof(LlamaForCausalLM))
+    {
+        Config = config;
+        _model = new LlamaModel("model", config, weights);
+        register_module("model", _model);
+        if (!config.TieWordEmbeddings)
+        {
+            _lmHead = new LinearProjection("lm_head", config.HiddenSize, config.VocabSize, false, weights);
+            register_module("lm_head", _lmHead);
+        }
+    }
+
+    public ModelConfig Config { get; }
+
+    /// <summary>Recompute each decoder layer during backward (HF's <c>gradient_checkpointing</c>).</summary>
+    public bool GradientCheckpointing
+    {
+        get => _model.GradientCheckpointing;
+        set => _model.GradientCheckpointing = value;
+    }
+
+    /// <summary>
+    /// <c>loss.backward()</c> that rethrows a failure inside a checkpoint recomputation (which TorchSharp cannot
+    /// propagate itself); use it instead of <c>loss.backward()</c> whenever <see cref="GradientCheckpointing"/> is on.
+    /// </summary>
+    public void Backward(Tensor loss) => _model.BackwardFailures.Backward(loss);
+
+    /// <summary>Logits [batch, seq, vocab] in the model's dtype.</summary>
+    /// <param name="inputIds">[batch, seq] int64 token ids.</param>
+    /// <param name="attentionMask">[batch, cached + seq], 1 for real tokens and 0 for padding (HF's attention_mask).</param>
+    /// <param name="positionIds">[batch, seq] rotary positions; by default the cache length onward, or restarting
+    /// per segment when <paramref name="segmentIds"/> is given.</param>
+    /// <param name="segmentIds">[batch, seq] document id per token of packed rows: attention stays inside a document.</param>
+    /// <param name="cache">Keys/values of earlier tokens; this call appends its own.</param>
+    public Tensor Forward(
+        Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, Tensor? segmentIds = null, KvCache? cache = null)
+    {
+        var hidden = _model.Forward(inputIds, attentionMask, positionIds, segmentIds, cache);
+        return _lmHead is null
+            ? nn.functional.linear(hidden, ParameterUse.Of(_model.EmbedTokens.Weight))
+            : _lmHead.Forward(hidden);
+    }
+
+    /// <summary>A model with HF's random initialisation (see <see cref="RandomWeights"/>).</summary>
+    public static LlamaForCausalLM CreateRandom(ModelConfig config, long seed, ScalarType dtype = ScalarType.Float32)
+    {
+        using var weights = new RandomWeights(config.InitializerRange, seed, dtype);
+        return new LlamaForCausalLM(config, weights);
+    }
+
+    /// <summary>A model built from HF-named tensors, which are moved into it (the dictionary is emptied).</summary>
+    public static LlamaForCausalLM FromStateDict(
+        ModelConfig config, IDictionary<string, Tensor> tensors, string source, ScalarType? dtype = null)
+    {
+        var weights = new StateDictWeights(tensors, source, dtype);
+        var model = new LlamaForCausalLM(config, weights);
+        weights.EnsureAllUsed(config.TieWordEmbeddings);
+        return model;
+    }
+
+    /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
+    protected override void RegisterComponents()
+    {
+    }
+}

@@ -1,0 +1,35 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SharpSpeed.Models;
+
+/// <summary>
+/// LLaMA's RMSNorm as HF computes it: normalise in fp32, cast back to the input's dtype, then scale by the
+/// weight (the order matters for bf16 parity).
+/// </summary>
+public sealed class RmsNorm : nn.Module
+{
+    private readonly Parameter _weight;
+    private readonly double _eps;
+
+    public RmsNorm(string prefix, long size, double eps, WeightSource weights) : base(nameof(RmsNorm))
+    {
+        _eps = eps;
+        _weight = ModelParameters.Register(this, "weight", weights.Create(prefix + ".weight", [size], WeightKind.Norm));
+    }
+
+    public Tensor Forward(Tensor input)
+    {
+        var inputType = input.dtype;
+        var hidden = input.to(ScalarType.Float32);
+        var variance = hidden.pow(2).mean([-1], keepdim: true);
+        hidden = hidden * rsqrt(variance + _eps);
+        return ParameterUse.Of(_weight) * hidden.to(inputType);
+    }
+
+    /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
+    protected override void RegisterComponents()
+    {
+    }
+}

@@ -1,0 +1,69 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSpeed.Models;
+
+/// <summary>
+/// Rotary position embedding in HF's "rotate_half" layout: the head dimension is split into two halves that
+/// rotate as pairs (x_i, x_{i+d/2}), not interleaved. Frequencies are computed in fp32 exactly as HF does,
+/// including its <c>linear</c> and <c>llama3</c> rope_scaling rules.
+/// </summary>
+public sealed class RotaryEmbedding : IDisposable
+{
+    private readonly Tensor _inverseFrequencies;
+
+    public RotaryEmbedding(int headDim, double theta, RopeScaling? scaling)
+    {
+        using var scope = NewDisposeScope();
+        var exponents = arange(0, headDim, 2, ScalarType.Int64).to(ScalarType.Float32) / headDim;
+        var inverse = 1.0 / tensor((float)theta).pow(exponents);
+        inverse = scaling?.Type switch
+        {
+            null => inverse,
+            RopeScaling.Linear => inverse / scaling.Factor,
+            RopeScaling.Llama3 => ScaleLlama3(inverse, scaling),
+            _ => throw new ArgumentException($"rope_scaling type '{scaling.Type}' is not supported"),
+        };
+        _inverseFrequencies = inverse.DetachFromDisposeScope();
+    }
+
+    /// <summary>Llama 3.1: long wavelengths slowed by the factor, short ones kept, the band between blended.</summary>
+    private static Tensor ScaleLlama3(Tensor inverse, RopeScaling scaling)
+    {
+        var originalContext = (double)scaling.OriginalMaxPositionEmbeddings;
+        var lowFreqWavelength = originalContext / scaling.LowFreqFactor;
+        var highFreqWavelength = originalContext / scaling.HighFreqFactor;
+        var wavelength = 2 * Math.PI / inverse;
+        var scaled = where(wavelength > lowFreqWavelength, inverse / scaling.Factor, inverse);
+        var smooth = (originalContext / wavelength - scaling.LowFreqFactor) / (scaling.HighFreqFactor - scaling.LowFreqFactor);
+        var smoothed = (1 - smooth) * scaled / scaling.Factor + smooth * scaled;
+        var isMedium = (wavelength >= highFreqWavelength).logical_and(wavelength <= lowFreqWavelength);
+        return where(isMedium, smoothed, scaled);
+    }
+
+    /// <summary>cos and sin tables of shape [batch, seq, head_dim] for the given positions, in <paramref name="dtype"/>.</summary>
+    public (Tensor Cos, Tensor Sin) Tables(Tensor positionIds, ScalarType dtype)
+    {
+        var angles = positionIds.to(ScalarType.Float32).unsqueeze(-1) * _inverseFrequencies.to(positionIds.device);
+        var doubled = cat([angles, angles], -1);
+        return (doubled.cos().to(dtype), doubled.sin().to(dtype));
+    }
+
+    /// <summary>Rotates q or k of shape [batch, heads, seq, head_dim] by tables from <see cref="Tables"/>.</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    {
+        var c = cos.unsqueeze(1);
+        var s = sin.unsqueeze(1);
+        return x * c + RotateHalf(x) * s;
+    }
+
+    private static Tensor RotateHalf(Tensor x)
+    {
+        var half = x.shape[^1] / 2;
+        var first = x.narrow(-1, 0, half);
+        var second = x.narrow(-1, half, half);
+        return cat([-second, first], -1);
+    }
+
+    public void Dispose() => _inverseFrequencies.Dispose();
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using SharpSpeed.Comm;
+using SharpSpeed.Data.Cache;
+using SharpSpeed.Models;
+using static TorchSharp.torch;
+
+namespace SharpSpeed.Training;
+
+/// <summary>
+/// Loss on the validation split: every example once (rank r takes examples r, r + world, ...), token losses
+/// summed on each rank and all-reduced, so the result is the mean loss per label token of the whole split.
+/// </summary>
+internal static class Evaluator
+{
+    public static EvalResult Run(LlamaForCausalLM model, TrainingData data, TokenCacheFile split, int batchSize, ProcessGroup group)
+    {
+        var clock = Stopwatch.StartNew();
+        var mine = Enumerable.Range(0, split.Count).Where(i => i % group.WorldSize == group.Rank).ToArray();
+        double lossSum = 0;
+        long tokens = 0;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var chunk in mine.Chunk(batchSize))
+            {
+                using var scope = NewDisposeScope();
+                using var batch = data.Collate(split, chunk);
+                var count = CausalLmLoss.CountLabelTokens(batch.Labels);
+                if (count == 0)
+                {
+                    continue;
+                }
+                var logits = ModelForward.Logits(model, batch, packed: false);
+                lossSum += CausalLmLoss.SumOverTokens(logits, batch.Labels, 1).item<float>();
+                tokens += count;
+            }
+        }
+        finally
+        {
+            model.train();
+        }
+        using var totals = tensor(new[] { lossSum, tokens }, dtype: ScalarType.Float32);
+        group.AllReduce(totals, ReduceOp.Sum);
+        var totalLoss = totals[0].item<float>();
+        var totalTokens = totals[1].item<float>();
+        return new EvalResult(totalTokens > 0 ? totalLoss / totalTokens : double.NaN, (long)totalTokens, clock.Elapsed);
+    }
+}
+
+internal sealed record EvalResult(double Loss, long Tokens, TimeSpan Elapsed)
+{
+    public double Perplexity => Math.Exp(Loss);
+}

@@ -1,0 +1,84 @@
+using SharpSpeed.Engine;
+using SharpSpeed.Engine.Config;
+using SharpSpeed.Engine.Optim;
+using SharpSpeed.Engine.Precision;
+using SharpSpeed.Engine.Schedules;
+
+namespace SharpSpeed.Training;
+
+/// <summary>
+/// The hyper-parameters a run actually uses, after HF arguments and an optional DeepSpeed config were reconciled
+/// the way HF's DeepSpeed integration does it: "auto" values come from the arguments, explicit DeepSpeed values
+/// win, and the batch-size rule train = micro x accumulation x world holds.
+/// </summary>
+public sealed record RunSettings(
+    int MicroBatchSize,
+    int GradientAccumulationSteps,
+    int WorldSize,
+    double LearningRate,
+    AdamWOptions AdamW,
+    double GradientClipping,
+    TrainingPrecision Precision,
+    int ZeroStage,
+    DeepSpeedConfig? DeepSpeed)
+{
+    public int GlobalBatchSize => MicroBatchSize * GradientAccumulationSteps * WorldSize;
+
+    public static RunSettings Resolve(TrainingArguments args, int worldSize, IReadOnlySet<string> givenFlags, long? totalSteps, int hiddenSize)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var precision = args.Fp16 ? TrainingPrecision.Fp16 : args.Bf16 ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32;
+        var adamW = new AdamWOptions(args.AdamBeta1, args.AdamBeta2, args.AdamEpsilon, args.WeightDecay);
+        if (args.Deepspeed is null)
+        {
+            return new RunSettings(args.PerDeviceTrainBatchSize, args.GradientAccumulationSteps, worldSize, args.LearningRate,
+                adamW, args.MaxGradNorm, precision, ZeroStage: 0, DeepSpeed: null);
+        }
+        var hf = new HfTrainingValues
+        {
+            LearningRate = args.LearningRate,
+            AdamBeta1 = args.AdamBeta1,
+            AdamBeta2 = args.AdamBeta2,
+            AdamEpsilon = args.AdamEpsilon,
+            WeightDecay = args.WeightDecay,
+            PerDeviceTrainBatchSize = args.PerDeviceTrainBatchSize,
+            GradientAccumulationSteps = args.GradientAccumulationSteps,
+            MaxGradNorm = args.MaxGradNorm,
+            Fp16 = args.Fp16,
+            Bf16 = args.Bf16,
+            WarmupSteps = checked((int)args.WarmupSteps),
+            WarmupRatio = args.WarmupRatio,
+            TotalTrainingSteps = totalSteps,
+            HiddenSize = hiddenSize,
+            ExplicitArguments = givenFlags,
+        };
+        var config = DeepSpeedConfigParser.Load(args.Deepspeed, worldSize, hf);
+        var optimizer = config.Optimizer;
+        var resolvedAdamW = optimizer is null
+            ? adamW
+            : new AdamWOptions(optimizer.Beta1, optimizer.Beta2, optimizer.Epsilon, optimizer.WeightDecay,
+                optimizer.DecoupledWeightDecay, optimizer.BiasCorrection);
+        return new RunSettings(config.TrainMicroBatchSizePerGpu, config.GradientAccumulationSteps, worldSize,
+            optimizer?.LearningRate ?? args.LearningRate, resolvedAdamW, config.GradientClipping, config.Precision,
+            config.Zero.Stage, config);
+    }
+
+    /// <summary>DeepSpeed's scheduler when the config has one, else HF's --lr_scheduler_type with its warm-up.</summary>
+    public ILearningRateSchedule Schedule(TrainingArguments args, long totalSteps) =>
+        DeepSpeed?.Scheduler is { } scheduler
+            ? LearningRateSchedules.FromDeepSpeed(scheduler, LearningRate)
+            : LearningRateSchedules.FromHuggingFace(args.LrSchedulerType, LearningRate, args.WarmupSteps, args.WarmupRatio, totalSteps);
+
+    public DataParallelEngineOptions EngineOptions(ILearningRateSchedule schedule) =>
+        DeepSpeed is { } config
+            ? DataParallelEngineOptions.FromDeepSpeed(config, schedule, AdamW)
+            : new DataParallelEngineOptions
+            {
+                ZeroStage = 0,
+                Precision = Precision,
+                AdamW = AdamW,
+                Schedule = schedule,
+                GradientClipping = GradientClipping,
+                GradientAccumulationSteps = GradientAccumulationSteps,
+            };
+}

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using SharpSpeed.Comm;
+using SharpSpeed.Engine;
+using SharpSpeed.Engine.Precision;
+using SharpSpeed.IO;
+using SharpSpeed.Models;
+using SharpSpeed.Training.Checkpoints;
+using SharpSpeed.Training.Reporting;
+using static TorchSharp.torch;
+
+namespace SharpSpeed.Training;
+
+/// <summary>
+/// The training run, HF Trainer style: model and data set up on every rank, the engine (DDP / ZeRO) doing the
+/// steps, logging, evaluation, checkpoints, and the final model and report written by rank 0.
+/// </summary>
+public sealed class Trainer
+{
+    public const string BundledTokenizer = "tokenizers/deepseek-tiny";
+
+    private readonly TrainingArguments _args;
+    private readonly IReadOnlySet<string> _givenFlags;
+    private readonly TextWriter _log;
+    private readonly bool _interactive;
+
+    public Trainer(TrainingArguments args, IReadOnlySet<string> givenFlags, TextWriter log, bool interactive)
+    {
+        _args = args;
+        _givenFlags = givenFlags;
+        _log = log;
+        _interactive = interactive;
+    }
+
+    public TrainingOutcome Run()
+    {
+        var problems = _args.Problems().ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems));
+        }
+        using var group = ProcessGroups.Create(_args.DdpBackend ?? "auto");
+        var isMain = group.Rank == 0;
+        void Say(string message)
+        {
+            if (isMain)
+            {
+                _log.WriteLine(message);
+            }
+        }
+
+        var device = ComputeDevice.Resolve(_args.Device);
+        if (device.type != TorchSharp.DeviceType.CPU)
+        {
+            throw new NotSupportedException(
+                $"--device {_args.Device}: training on CUDA devices is not implemented in this version (the engine's flat " +
+                "buffers and the mpi backend are CPU-only); use --device cpu");
+        }
+        var threads = RankThreads.Apply();
+        manual_seed(_args.Seed);
+
+        var checkpoints = new CheckpointDirectory(_args.OutputDir);
+        var resumePath = _args.ResumeFromCheckpoint is { } resume ? checkpoints.ResolveResume(resume) : null;
+        if (isMain)
+        {
+            PrepareOutputDirectory(checkpoints, resumePath is not null);
+        }
+        group.Barrier();
+
+        // Precision and batch sizes first (a DeepSpeed file may set them); the real step count once the data is known.
+        var hidden = 0;
+        var provisional = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps: 1, hidden);
+        var modelDir = resumePath ?? _args.ModelNameOrPath;
+        var dtype = provisional.Precision switch
+        {
+            TrainingPrecision.Bf16 => ScalarType.BFloat16,
+            TrainingPrecision.Fp16 => ScalarType.Float16,
+            _ => ScalarType.Float32,
+        };
+        using var model = modelDir is null
+            ? LlamaForCausalLM.CreateRandom(NamedModelConfigs.Tiny, _args.Seed, dtype)
+            : ModelFolder.Load(modelDir, dtype);
+        model.GradientCheckpointing = _args.GradientCheckpointing;
+        model.train();
+        var tokenizerPath = modelDir ?? BundledAssets.Locate(BundledTokenizer);
+        var modelName = _args.ModelNameOrPath ?? "tiny (bundled DeepSeek architecture, random init)";
+        Say($"sharpspeed train: {group.WorldSize} rank(s) [{group.Backend}], {threads} thread(s) per rank; model {modelName}, " +
+            $"{model.Config.ParameterCount():N0} parameters, {provisional.Precision}");
+
+        using var data = TrainingData.Load(_args, tokenizerPath, provisional.MicroBatchSize, group.Rank, group.WorldSize, Say);
+        var microPerEpoch = data.Sampler.BatchesPerEpoch;
+        var stepsPerEpoch = microPerEpoch / provisional.GradientAccumulationSteps;
+        if (stepsPerEpoch == 0)
+        {
+            throw new InvalidOperationException(
+                $"the training split has {data.Train.Count} examples: {microPerEpoch} micro-batches of {provisional.MicroBatchSize} " +
+                $"per rank, fewer than --gradient_accumulation_steps {provisional.GradientAccumulationSteps}: lower one of them");
+        }
+        var totalSteps = _args.MaxSteps > 0 ? _args.MaxSteps : (long)Math.Ceiling(_args.NumTrainEpochs * stepsPerEpoch);
+        var epochs = (int)((totalSteps + stepsPerEpoch - 1) / stepsPerEpoch);
+        var settings = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps, model.Config.HiddenSize);
+        var schedule = settings.Schedule(_args, totalSteps);
+        Say($"data: {data.Train.Count} training examples ({data.Prepared.Origin} token cache), " +
+            $"{data.Validation?.Count ?? 0} validation; {stepsPerEpoch} steps per epoch, {totalSteps} steps in {epochs} epoch(s); " +
+            $"global batch {settings.GlobalBatchSize} = micro {settings.MicroBatchSize} x accumulation " +
+            $"{settings.GradientAccumulationSteps} x ranks {group.WorldSize}; ZeRO stage {settings.ZeroStage}");
+
+        using var engine = new DataParallelEngine(
+            model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), settings.EngineOptions(schedule) with { BackwardPass = model.Backward }, group, Say);
+        var store = new CheckpointStore(checkpoints, group, tokenizerPath);
+        var state = resumePath is null ? NewState(totalSteps, settings) : store.Restore(resumePath, engine);
+        if (resumePath is not null)
+        {
+            Say($"resumed from {resumePath} at step {state.GlobalStep} (epoch {state.DataEpoch}, micro-batch {state.DataStepInEpoch})");
+        }
+
+        var peak = MeasurePeak(group);
+        var loop = new TrainingLoop(_args, settings, model, engine, group, data, store, state, _log, _interactive && isMain);
+        var baseline = ProcessMemory.ResidentBytes();
+        var result = loop.Run(totalSteps, epochs, stepsPerEpoch);
+        var activationPeak = Math.Max(0, ProcessMemory.PeakResidentBytes() - baseline);
+
+        var memory = GatherMemory(group, engine.Memory, activationPeak);
+        if (isMain)
+        {
+            ModelFolder.Save(model, _args.OutputDir);
+            ModelFolder.CopyTokenizer(tokenizerPath, _args.OutputDir);
+            state.Save(_args.OutputDir);
+        }
+        var summary = RunReporting.Summarize(_args, settings, model.Config, modelName, group, result, memory, peak, totalSteps);
+        if (isMain && AnswerScoring.Run(model, _args, tokenizerPath) is { } score)
+        {
+            Say($"validation questions answered correctly by greedy generation: {score.Correct}/{score.Total} ({score.Share * 100:F1}%)");
+            summary = summary with
+            {
+                Answers = new AnswerSummary(score.Correct, score.Total,
+                    score.Examples.Take(8).Select(e => (e.Answer.Question, e.Answer.Answer, e.Reply)).ToList()),
+            };
+        }
+        if (isMain)
+        {
+            RunReporting.Write(_args.OutputDir, summary, result);
+            Say($"done: {result.Steps.Count} steps in {summary.WallTime:hh\\:mm\\:ss}, loss {summary.FirstLoss:F4} -> " +
+                $"{summary.LastLoss:F4}, eval loss {summary.EvalLoss:F4}, {summary.Throughput.TokensPerSecond:F0} tokens/s, " +
+                $"MFU {summary.Throughput.Mfu * 100:F2}%; model and report.md in {_args.OutputDir}");
+        }
+        group.Barrier();
+        return new TrainingOutcome(_args.OutputDir, summary);
+    }
+
+    private void PrepareOutputDirectory(CheckpointDirectory checkpoints, bool resuming)
+    {
+        Directory.CreateDirectory(_args.OutputDir);
+        checkpoints.ClearTemporary();
+        if (resuming)
+        {
+            return;
+        }
+        var previous = checkpoints.List();
+        var metrics = Path.Combine(_args.OutputDir, TrainingLoop.MetricsFileName);
+        if ((previous.Count > 0 || File.Exists(metrics)) && !_args.OverwriteOutputDir)
+        {
+            throw new InvalidOperationException(
+                $"{_args.OutputDir} already holds a run ({(previous.Count > 0 ? Path.GetFileName(previous[^1].Path) : TrainingLoop.MetricsFileName)}): " +
+                "pass --resume_from_checkpoint true to continue it, --overwrite_output_dir to replace it, or another --output_dir");
+        }
+        foreach (var (_, path) in previous)
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        File.Delete(Path.Combine(_args.OutputDir, CheckpointDirectory.LatestFileName));
+    }
+
+    private TrainerState NewState(long totalSteps, RunSettings settings) => new()
+    {
+        MaxSteps = totalSteps,
+        NumTrainEpochs = _args.NumTrainEpochs,
+        LoggingSteps = _args.LoggingSteps,
+        SaveSteps = _args.SaveSteps,
+        EvalSteps = _args.EvalSteps,
+        TrainBatchSize = settings.MicroBatchSize,
+    };
+
+    /// <summary>The fp32 matmul rate all ranks reach together, measured at once so they share the cores as in training.</summary>
+    private static double MeasurePeak(ProcessGroup group)
+    {
+        group.Barrier();
+        using var rate = tensor(new[] { (float)ComputeBudget.MeasureMatmulPeak() });
+        group.AllReduce(rate, ReduceOp.Sum);
+        return rate.item<float>();
+    }
+
+    private static List<RankMemory> GatherMemory(ProcessGroup group, MemoryAccount account, long activationPeak)
+    {
+        long[] mine = [account.Parameters, account.Gradients, account.MasterWeights, account.OptimizerStates, account.Buckets, activationPeak];
+        using var local = tensor(mine, dtype: ScalarType.Int64);
+        using var all = zeros(mine.Length * group.WorldSize, dtype: ScalarType.Int64);
+        group.AllGather(local, all);
+        var values = all.data<long>().ToArray();
+        return Enumerable.Range(0, group.WorldSize)
+            .Select(r => values.AsSpan(r * mine.Length, mine.Length).ToArray())
+            .Select((v, r) => new RankMemory(r, v[0], v[1], v[2], v[3], v[4], v[5]))
+            .ToList();
+    }
+}
+
+public sealed record TrainingOutcome(string OutputDir, RunSummary Summary);

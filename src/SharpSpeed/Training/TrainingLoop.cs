@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+using SharpSpeed.Comm;
+using SharpSpeed.Engine;
+using SharpSpeed.Models;
+using SharpSpeed.Training.Checkpoints;
+using SharpSpeed.Training.Reporting;
+
+namespace SharpSpeed.Training;
+
+/// <summary>
+/// Epochs of optimizer steps from the resume position on: logging every --logging_steps (token-weighted mean loss
+/// of the window), evaluation every --eval_steps and at each epoch's end, checkpoints every --save_steps. An epoch's
+/// micro-batches that do not fill a whole accumulation are left out, so every step sees the same global batch size.
+/// </summary>
+internal sealed class TrainingLoop(
+    TrainingArguments args, RunSettings settings, LlamaForCausalLM model, DataParallelEngine engine, ProcessGroup group,
+    TrainingData data, CheckpointStore store, TrainerState state, TextWriter log, bool interactive)
+{
+    public const string MetricsFileName = "metrics.jsonl";
+
+    private readonly bool _isMain = group.Rank == 0;
+
+    public LoopResult Run(long totalSteps, int epochs, long stepsPerEpoch)
+    {
+        var accumulation = settings.GradientAccumulationSteps;
+        var resumed = state.GlobalStep > 0;
+        using var metrics = _isMain ? new MetricsLog(Path.Combine(args.OutputDir, MetricsFileName), append: resumed) : null;
+        var tensorBoard = _isMain && args.ReportTo.Contains("tensorboard", StringComparison.OrdinalIgnoreCase)
+            ? new TensorBoardLog(Path.Combine(args.OutputDir, "runs"))
+            : null;
+        var progress = new ProgressDisplay(log, interactive && !args.DisableTqdm, totalSteps, state.GlobalStep);
+        var optimizerStep = new OptimizerStep(model, engine, group, data);
+        var result = new LoopResult();
+        var window = new Window();
+        var wall = Stopwatch.StartNew();
+        long lastEvalStep = -1;
+
+        for (var epoch = state.DataEpoch; epoch < epochs && state.GlobalStep < totalSteps; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            var epochWindow = new Window();
+            var first = epoch == state.DataEpoch ? (int)state.DataStepInEpoch : 0;
+            var micro = data.Sampler.Epoch(epoch, first).Select(b => b.Indices).ToList();
+            for (var i = 0; i + accumulation <= micro.Count && state.GlobalStep < totalSteps; i += accumulation)
+            {
+                var outcome = optimizerStep.Run(micro.GetRange(i, accumulation));
+                state.GlobalStep++;
+                state.DataEpoch = epoch;
+                state.DataStepInEpoch = first + i + accumulation;
+                state.Epoch = epoch + (double)state.DataStepInEpoch / (stepsPerEpoch * accumulation);
+                state.NumInputTokensSeen += outcome.InputTokens;
+                window.Add(outcome);
+                epochWindow.Add(outcome);
+                result.Add(outcome);
+
+                var logged = state.GlobalStep % args.LoggingSteps == 0 || state.GlobalStep == totalSteps;
+                var line = window.Metrics(state.GlobalStep, state.Epoch, outcome);
+                if (logged)
+                {
+                    metrics?.Write(line);
+                    tensorBoard?.Write(line);
+                    state.LogTrain(line);
+                    result.Logged.Add(line);
+                    window = new Window();
+                }
+                if (_isMain)
+                {
+                    progress.Update(line, logged);
+                }
+                if (args.EvalSteps is { } every && state.GlobalStep % every == 0)
+                {
+                    Evaluate(result, tensorBoard, progress);
+                    lastEvalStep = state.GlobalStep;
+                }
+                if (args.SaveSteps > 0 && state.GlobalStep % args.SaveSteps == 0)
+                {
+                    var saved = store.Save(state.GlobalStep, model, engine, state, args.SaveTotalLimit);
+                    Say(progress, $"saved {saved}");
+                }
+            }
+            var usable = micro.Count - micro.Count % accumulation;
+            if (state.DataEpoch == epoch && state.DataStepInEpoch == first + usable)
+            {
+                state.DataEpoch = epoch + 1;
+                state.DataStepInEpoch = 0;
+            }
+            EvalResult? eval = null;
+            if (lastEvalStep != state.GlobalStep)
+            {
+                eval = Evaluate(result, tensorBoard, progress);
+                lastEvalStep = state.GlobalStep;
+            }
+            else if (result.Evals.Count > 0)
+            {
+                eval = result.Evals[^1].Result;
+            }
+            var seconds = epochClock.Elapsed.TotalSeconds;
+            result.Epochs.Add(new EpochSummary(epoch + 1, epochClock.Elapsed, epochWindow.InputTokens,
+                seconds > 0 ? epochWindow.InputTokens / seconds : 0, epochWindow.MeanLoss, eval?.Loss));
+        }
+        result.WallTime = wall.Elapsed;
+        return result;
+    }
+
+    private EvalResult? Evaluate(LoopResult result, TensorBoardLog? tensorBoard, ProgressDisplay progress)
+    {
+        if (data.Validation is not { } validation)
+        {
+            return null;
+        }
+        var eval = Evaluator.Run(model, data, validation, args.PerDeviceEvalBatchSize, group);
+        state.LogEval(state.GlobalStep, state.Epoch, eval.Loss, eval.Elapsed.TotalSeconds);
+        tensorBoard?.WriteEval(state.GlobalStep, eval.Loss, eval.Perplexity);
+        result.Evals.Add((state.GlobalStep, eval));
+        Say(progress, string.Create(CultureInfo.InvariantCulture,
+            $"eval at step {state.GlobalStep}: loss {eval.Loss:F4}, perplexity {eval.Perplexity:F2} ({eval.Tokens} tokens, {eval.Elapsed.TotalSeconds:F1} s)"));
+        return eval;
+    }
+
+    private void Say(ProgressDisplay progress, string message)
+    {
+        if (_isMain)
+        {
+            progress.Message(message);
+        }
+    }
+
+    /// <summary>Sums over the steps since the last log line.</summary>
+    private sealed class Window
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private double _lossTimesTokens;
+        private long _labelTokens;
+
+        public long InputTokens { get; private set; }
+
+        public double? MeanLoss => _labelTokens > 0 ? _lossTimesTokens / _labelTokens : null;
+
+        public void Add(StepOutcome outcome)
+        {
+            _lossTimesTokens += outcome.Loss * outcome.LabelTokens;
+            _labelTokens += outcome.LabelTokens;
+            InputTokens += outcome.InputTokens;
+        }
+
+        public StepMetrics Metrics(long step, double epoch, StepOutcome last) =>
+            new(step, Math.Round(epoch, 4), MeanLoss ?? double.NaN, last.Engine.LearningRate, last.Engine.GradNorm,
+                InputTokens / Math.Max(1e-9, _clock.Elapsed.TotalSeconds))
+            {
+                LossScale = last.Engine.LossScale == 1.0 ? null : last.Engine.LossScale,
+                StepMilliseconds = last.ForwardMs + last.BackwardMs + last.OptimizerMs,
+            };
+    }
+}
+
+/// <summary>Everything the loop measured, for the report.</summary>
+internal sealed class LoopResult
+{
+    public List<StepOutcome> Steps { get; } = [];
+    public List<StepMetrics> Logged { get; } = [];
+    public List<(long Step, EvalResult Result)> Evals { get; } = [];
+    public List<EpochSummary> Epochs { get; } = [];
+    public TimeSpan WallTime { get; set; }
+
+    public void Add(StepOutcome outcome) => Steps.Add(outcome);
+}

@@ -1,0 +1,116 @@
+using SharpSpeed.Engine;
+using SharpSpeed.Engine.Config;
+using SharpSpeed.Engine.Optim;
+using SharpSpeed.Engine.Precision;
+using SharpSpeed.Engine.Schedules;
+using SharpSpeed.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSpeed.Tests.EngineParity;
+
+/// <summary>
+/// The shared ground of the engine parity tests (compiled into the MPI worker and the test project): a very small
+/// LLaMA with tied embeddings (so one parameter has two uses), a fixed global batch per step with masked labels, and
+/// the hyper-parameters. A run is named like "s2-a4-fp32", "s0-a1-bf16" or "s0-a4-fp32-overlap" (stage, accumulation, precision).
+/// </summary>
+public static class ParitySetup
+{
+    public const int Steps = 10;
+    public const int GlobalSequences = 24;
+    public const int SequenceLength = 8;
+    public const long ModelSeed = 1234;
+    public const double MaxGradNorm = 0.3;
+    public const double BaseLearningRate = 1e-2;
+    public const double WeightDecay = 0.1;
+
+    public static ModelConfig Config { get; } = NamedModelConfigs.Tiny with
+    {
+        VocabSize = 64,
+        HiddenSize = 32,
+        IntermediateSize = 48,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 4,
+        NumKeyValueHeads = 2,
+        HeadDim = 8,
+        TieWordEmbeddings = true,
+        MaxPositionEmbeddings = 64,
+    };
+
+    public static ILearningRateSchedule Schedule { get; } =
+        new HuggingFaceSchedule(HfSchedulerType.Linear, BaseLearningRate, WarmupSteps: 3, TotalSteps: 12);
+
+    public static AdamWOptions AdamW { get; } = new(0.9, 0.95, 1e-8, WeightDecay);
+
+    public static LlamaForCausalLM CreateModel(ScalarType dtype) => LlamaForCausalLM.CreateRandom(Config, ModelSeed, dtype);
+
+    /// <summary>Step <paramref name="step"/>'s global batch: token ids and labels with about a quarter masked (-100).</summary>
+    public static (Tensor Ids, Tensor Labels) GlobalBatch(int step)
+    {
+        var generator = new Generator((ulong)(1000 + step));
+        var ids = randint(0, Config.VocabSize, [GlobalSequences, SequenceLength], generator: generator);
+        var masked = rand([GlobalSequences, SequenceLength], generator: generator).lt(0.25);
+        var labels = ids.masked_fill(masked, CausalLmLoss.IgnoreIndex);
+        return (ids, labels);
+    }
+
+    public static DataParallelEngineOptions Options(string run)
+    {
+        var parts = run.Split('-');
+        return new DataParallelEngineOptions
+        {
+            ZeroStage = int.Parse(parts[0][1..], System.Globalization.CultureInfo.InvariantCulture),
+            GradientAccumulationSteps = int.Parse(parts[1][1..], System.Globalization.CultureInfo.InvariantCulture),
+            Precision = parts[2] switch { "bf16" => TrainingPrecision.Bf16, "fp16" => TrainingPrecision.Fp16, _ => TrainingPrecision.Fp32 },
+            // fp16: DeepSpeed's dynamic scaler from 2^8 (its default is 2^16), so the first steps do not all overflow.
+            Fp16 = new Fp16Config(Enabled: parts[2] == "fp16", InitialScalePower: 8),
+            OverlapComm = parts.Contains("overlap"),
+            AdamW = AdamW,
+            Schedule = Schedule,
+            GradientClipping = MaxGradNorm,
+            // Small buckets so every collective runs in several pieces on this small model (~12k parameters).
+            ReduceBucketSize = 1000,
+            AllgatherBucketSize = 1500,
+            DdpFirstBucketCapBytes = 2048,
+            DdpBucketCapBytes = 8192,
+        };
+    }
+
+    public static ScalarType ModelType(string run) =>
+        run.Contains("bf16", StringComparison.Ordinal) ? ScalarType.BFloat16
+        : run.Contains("fp16", StringComparison.Ordinal) ? ScalarType.Float16
+        : ScalarType.Float32;
+
+    /// <summary>
+    /// Trains <see cref="Steps"/> steps of run <paramref name="run"/> as rank <c>engine</c>'s share: each rank takes its
+    /// contiguous slice of the global batch, split into micro-batches; the loss is the token-loss sum * world / the
+    /// global batch's label tokens, as the engine documents.
+    /// </summary>
+    public static IReadOnlyList<DataParallelStepResult> Train(LlamaForCausalLM model, DataParallelEngine engine, string run, int rank, int world)
+    {
+        var accumulation = Options(run).GradientAccumulationSteps;
+        var perRank = GlobalSequences / world;
+        var perMicro = perRank / accumulation;
+        if (perMicro * accumulation * world != GlobalSequences)
+        {
+            throw new ArgumentException($"{GlobalSequences} sequences do not split over {world} ranks x {accumulation} micro-batches");
+        }
+        var results = new List<DataParallelStepResult>();
+        for (var step = 0; step < Steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            var (ids, labels) = GlobalBatch(step);
+            var tokens = CausalLmLoss.CountLabelTokens(labels);
+            for (var micro = 0; micro < accumulation; micro++)
+            {
+                using var microScope = NewDisposeScope();
+                var start = rank * perRank + micro * perMicro;
+                var logits = model.Forward(ids.narrow(0, start, perMicro));
+                var loss = CausalLmLoss.SumOverTokens(logits, labels.narrow(0, start, perMicro), tokens) * world;
+                engine.Backward(loss);
+            }
+            results.Add(engine.Step());
+        }
+        return results;
+    }
+}

@@ -1,0 +1,133 @@
+using SharpSpeed.IO;
+using SharpSpeed.Models;
+using SharpSpeed.Training;
+using SharpSpeed.Training.Checkpoints;
+using static TorchSharp.torch;
+
+namespace SharpSpeed.Tests.Training;
+
+/// <summary>
+/// Whole single-process runs of the trainer on the bundled sample with a small model (2 layers, hidden 64, the
+/// bundled tokenizer's vocabulary): accumulation, resume and learning checked on the weights it writes.
+/// </summary>
+public sealed class TrainerTests : IDisposable
+{
+    private static readonly Lazy<string> SmallModel = new(CreateSmallModel);
+    private readonly string _root = Directory.CreateTempSubdirectory("sharpspeed-trainer-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static string CreateSmallModel()
+    {
+        var dir = Directory.CreateTempSubdirectory("sharpspeed-small-model-").FullName;
+        var config = NamedModelConfigs.Tiny with
+        {
+            HiddenSize = 64, IntermediateSize = 128, NumHiddenLayers = 2, NumAttentionHeads = 2, NumKeyValueHeads = 2, HeadDim = 32,
+        };
+        using var model = LlamaForCausalLM.CreateRandom(config, seed: 3);
+        ModelFolder.Save(model, dir);
+        ModelFolder.CopyTokenizer(BundledAssets.Locate(Trainer.BundledTokenizer), dir);
+        return dir;
+    }
+
+    private TrainingArguments Args(string name, long maxSteps, int micro = 4, int accumulation = 1) => new()
+    {
+        ModelNameOrPath = SmallModel.Value,
+        OutputDir = Path.Combine(_root, name),
+        MaxSteps = maxSteps,
+        PerDeviceTrainBatchSize = micro,
+        GradientAccumulationSteps = accumulation,
+        LearningRate = 3e-3,
+        LrSchedulerType = "constant",
+        MaxSeqLength = 64,
+        LoggingSteps = 1,
+        SaveSteps = 0,
+        ReportTo = "none",
+        Seed = 11,
+    };
+
+    private static TrainingOutcome Train(TrainingArguments args) =>
+        new Trainer(args, new HashSet<string>(), TextWriter.Null, interactive: false).Run();
+
+    private static Dictionary<string, Tensor> Weights(string dir) => StateDictFiles.Load(dir);
+
+    [Fact]
+    public void AccumulatedMicroBatchesGiveTheWeightsOfOneBigBatch()
+    {
+        var whole = Weights(Train(Args("whole", maxSteps: 3, micro: 4, accumulation: 1)).OutputDir);
+        foreach (var (micro, accumulation) in new[] { (2, 2), (1, 4) })
+        {
+            var split = Weights(Train(Args($"micro{micro}", maxSteps: 3, micro, accumulation)).OutputDir);
+            foreach (var (name, expected) in whole)
+            {
+                // Same tokens, different padding and summation order: float32 rounding only.
+                var diff = (split[name] - expected).abs().max().item<float>();
+                Assert.True(diff < 2e-5, $"{name}: max |diff| {diff} with micro {micro} x accumulation {accumulation}");
+            }
+        }
+    }
+
+    [Fact]
+    public void ResumingFromACheckpointIsBitExact()
+    {
+        var straight = Weights(Train(Args("straight", maxSteps: 6)).OutputDir);
+
+        var interrupted = Args("resumed", maxSteps: 3) with { SaveSteps = 3 };
+        Train(interrupted);
+        Assert.True(File.Exists(Path.Combine(interrupted.OutputDir, "checkpoint-3", CheckpointManifest.FileName)));
+        var resumed = Weights(Train(interrupted with { MaxSteps = 6, ResumeFromCheckpoint = "true" }).OutputDir);
+
+        foreach (var (name, expected) in straight)
+        {
+            Assert.True(expected.bytes.SequenceEqual(resumed[name].bytes), $"{name} differs after resume");
+        }
+        var state = TrainerState.Load(interrupted.OutputDir);
+        Assert.Equal(6, state.GlobalStep);
+    }
+
+    [Fact]
+    public void ATornCheckpointIsRefusedAndAFinishedRunIsNotOverwritten()
+    {
+        var args = Args("torn", maxSteps: 2) with { SaveSteps = 2 };
+        Train(args);
+        File.AppendAllText(Path.Combine(args.OutputDir, "checkpoint-2", "trainer_state.json"), " ");
+        var torn = Assert.Throws<TornCheckpointException>(() => Train(args with { MaxSteps = 4, ResumeFromCheckpoint = "true" }));
+        Assert.Contains("trainer_state.json", torn.Message);
+        var occupied = Assert.Throws<InvalidOperationException>(() => Train(args));
+        Assert.Contains("--overwrite_output_dir", occupied.Message);
+    }
+
+    [Fact]
+    public void ConvertConsolidatesTheCheckpointIntoAnHfFolder()
+    {
+        var args = Args("convert", maxSteps: 2) with { SaveSteps = 2 };
+        var final = Weights(Train(args).OutputDir);
+        var output = Path.Combine(_root, "converted");
+        CheckpointConsolidator.Consolidate(Path.Combine(args.OutputDir, "checkpoint-2"), output, ScalarType.BFloat16);
+        var converted = Weights(output);
+        Assert.Equal(final.Keys.Order(), converted.Keys.Order());
+        foreach (var (name, expected) in final)
+        {
+            // fp32 training: the master weights are the model; bf16 output is their rounding.
+            Assert.Equal(ScalarType.BFloat16, converted[name].dtype);
+            Assert.True(expected.to(ScalarType.BFloat16).bytes.SequenceEqual(converted[name].bytes), name);
+        }
+        Assert.Equal("bfloat16", ModelConfig.LoadFromDirectory(output).TorchDtype);
+        Assert.True(File.Exists(Path.Combine(output, "tokenizer.json")));
+    }
+
+    [Fact]
+    public void LossFallsOnTheBundledSample()
+    {
+        var outcome = Train(Args("learns", maxSteps: 40, micro: 8));
+        var metrics = SharpSpeed.Training.Reporting.MetricsLog.Read(Path.Combine(outcome.OutputDir, "metrics.jsonl"));
+        Assert.Equal(40, metrics.Count);
+        var first = metrics.Take(3).Average(m => m.Loss);
+        var last = metrics.TakeLast(3).Average(m => m.Loss);
+        // From ~ln(6000) = 8.7 (uniform over the vocabulary) the model first learns which tokens occur at all.
+        Assert.True(last < first - 2.0, $"loss {first:F3} -> {last:F3}");
+        Assert.True(File.Exists(Path.Combine(outcome.OutputDir, "report.md")));
+        Assert.True(File.Exists(Path.Combine(outcome.OutputDir, "loss_curve.png")));
+        Assert.NotNull(outcome.Summary.EvalLoss);
+    }
+}
