@@ -117,6 +117,12 @@ public sealed class DataParallelEngine : IDisposable
 
     public int ZeroStage => _options.ZeroStage;
 
+    /// <summary>Stage 0's DDP buckets (null under ZeRO).</summary>
+    public DdpBucketPlan? DdpBuckets => _ddpBuckets;
+
+    /// <summary>With overlap_comm at stage 0: buckets started from gradient hooks during backward so far.</summary>
+    internal int BucketsLaunchedFromHooks => _overlapped?.BucketsLaunchedFromHooks ?? 0;
+
     /// <summary>Micro-steps (Backward calls) since the engine started.</summary>
     public long MicroSteps { get; private set; }
 

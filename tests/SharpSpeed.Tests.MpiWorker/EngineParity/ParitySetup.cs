@@ -86,7 +86,8 @@ public static class ParitySetup
     /// contiguous slice of the global batch, split into micro-batches; the loss is the token-loss sum * world / the
     /// global batch's label tokens, as the engine documents.
     /// </summary>
-    public static IReadOnlyList<DataParallelStepResult> Train(LlamaForCausalLM model, DataParallelEngine engine, string run, int rank, int world)
+    public static IReadOnlyList<DataParallelStepResult> Train(
+        LlamaForCausalLM model, DataParallelEngine engine, string run, int rank, int world, int firstStep = 0, int steps = Steps)
     {
         var accumulation = Options(run).GradientAccumulationSteps;
         var perRank = GlobalSequences / world;
@@ -96,7 +97,7 @@ public static class ParitySetup
             throw new ArgumentException($"{GlobalSequences} sequences do not split over {world} ranks x {accumulation} micro-batches");
         }
         var results = new List<DataParallelStepResult>();
-        for (var step = 0; step < Steps; step++)
+        for (var step = firstStep; step < firstStep + steps; step++)
         {
             using var scope = NewDisposeScope();
             var (ids, labels) = GlobalBatch(step);
