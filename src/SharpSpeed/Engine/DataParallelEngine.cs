@@ -23,6 +23,11 @@ namespace SharpSpeed.Engine;
 /// Adam moments exist only for this rank's partition; gradients are reduce-scattered at the boundary. Stage 2: gradients
 /// are reduce-scattered after every micro-step's backward and accumulated in an fp32 partition; the full-size gradient
 /// exists only during backward. After the step, stages 1 and 2 all-gather the updated parameters.</para>
+/// <para>Precision: fp32 trains the flat buffer itself (it is the master copy). bf16 / fp16 keep 16-bit parameters and
+/// gradients, an fp32 master copy and fp32 gradients of the owned range; fp16 scales the loss with DeepSpeed's loss
+/// scaler, and an overflow on any rank (an infinite summed squared norm) makes every rank skip the step together.</para>
+/// <para>Buckets: stage 0 uses torch DDP's parameter-aligned buckets (<see cref="DdpBucketPlan"/>); ZeRO uses stripes
+/// of reduce_bucket_size / allgather_bucket_size elements across the partitions (<see cref="PartitionStripes"/>).</para>
 /// </summary>
 public sealed class DataParallelEngine : IDisposable
 {
