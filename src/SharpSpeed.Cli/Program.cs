@@ -1,3 +1,10 @@
 using SharpSpeed.Cli;
+using SharpSpeed.Comm;
 
-return SharpSpeedCommandLine.Run(args, Console.Out, Console.Error);
+var exitCode = SharpSpeedCommandLine.Run(args, Console.Out, Console.Error);
+// Under `sharpspeed launch` a failing rank names itself: mpirun does not always say which rank failed.
+if (RankExit.Describe(exitCode, Environment.GetEnvironmentVariable) is { } line)
+{
+    Console.Error.WriteLine(line);
+}
+return exitCode;

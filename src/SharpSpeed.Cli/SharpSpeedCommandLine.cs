@@ -12,7 +12,7 @@ public static class SharpSpeedCommandLine
     {
         var root = Build();
         var configuration = new InvocationConfiguration { Output = output, Error = error };
-        return root.Parse(args).Invoke(configuration);
+        return root.Parse(LaunchCommand.SeparateRankCommand(args)).Invoke(configuration);
     }
 
     public static Command Build()
@@ -27,6 +27,8 @@ public static class SharpSpeedCommandLine
             new VersionOption(),
         };
         root.Subcommands.Add(EstimateCommand.Create());
+        root.Subcommands.Add(LaunchCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         foreach (var command in PlannedCommands.All())
         {
             root.Subcommands.Add(command);

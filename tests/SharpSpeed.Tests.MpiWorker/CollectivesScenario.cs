@@ -109,6 +109,14 @@ internal static class CollectivesScenario
         var broadcast = Input(type, rank, 7, ReduceLength);
         Add("broadcast", broadcast, broadcast, () => group.BroadcastAsync(broadcast, root: world - 1));
 
+        if (asynchronous)
+        {
+            // A blocking collective issued while asynchronous ones are pending runs after them, in issue order.
+            var behind = Input(type, rank, 8, ReduceLength);
+            var before = Values(behind);
+            group.AllReduce(behind, ReduceOp.Sum);
+            pending.Add(("all_reduce_sum_behind_async", before, behind, CommWork.Completed));
+        }
         var barrier = group.BarrierAsync();
         var results = new List<(string, Dictionary<string, double[]>)>();
         foreach (var (name, input, output, work) in pending)

@@ -16,8 +16,8 @@ public sealed class CommWork
         _afterCompletion = afterCompletion;
     }
 
-    /// <summary>A handle whose work already ran synchronously.</summary>
-    internal static CommWork Completed { get; } = new(Task.CompletedTask);
+    /// <summary>A handle of work that already ran synchronously.</summary>
+    public static CommWork Completed { get; } = new(Task.CompletedTask);
 
     /// <summary>True once the collective has finished (successfully or not).</summary>
     public bool IsCompleted => _completion.IsCompleted;

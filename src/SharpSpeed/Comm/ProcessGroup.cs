@@ -30,14 +30,9 @@ public abstract class ProcessGroup : IDisposable
     public int LocalWorldSize => Ranks.LocalWorldSize;
 
     /// <summary>Reduces <paramref name="tensor"/> over all ranks; every rank ends with the result.</summary>
-    public void AllReduce(Tensor tensor, ReduceOp op = ReduceOp.Sum) => AllReduceAsync(tensor, op).Wait();
+    public void AllReduce(Tensor tensor, ReduceOp op = ReduceOp.Sum) => AllReduce(tensor, op, blocking: true).Wait();
 
-    public CommWork AllReduceAsync(Tensor tensor, ReduceOp op = ReduceOp.Sum)
-    {
-        var buffer = CommTensor.Of(tensor, "all_reduce", "input");
-        RequireFloatingForAvg(buffer, op, "all_reduce");
-        return StartAllReduce(tensor, buffer, op);
-    }
+    public CommWork AllReduceAsync(Tensor tensor, ReduceOp op = ReduceOp.Sum) => AllReduce(tensor, op, blocking: false);
 
     /// <summary>
     /// Reduces <paramref name="input"/> (WorldSize equal chunks) over all ranks and leaves chunk <see cref="Rank"/>
@@ -46,43 +41,28 @@ public abstract class ProcessGroup : IDisposable
     /// of <paramref name="input"/> are then unspecified afterwards.
     /// </summary>
     public void ReduceScatter(Tensor input, Tensor output, ReduceOp op = ReduceOp.Sum) =>
-        ReduceScatterAsync(input, output, op).Wait();
+        ReduceScatter(input, output, op, blocking: true).Wait();
 
-    public CommWork ReduceScatterAsync(Tensor input, Tensor output, ReduceOp op = ReduceOp.Sum)
-    {
-        var (whole, chunk) = EqualChunks("reduce_scatter", input, output, "input", "output");
-        RequireFloatingForAvg(whole, op, "reduce_scatter");
-        return StartReduceScatter(input, output, whole, chunk, op);
-    }
+    public CommWork ReduceScatterAsync(Tensor input, Tensor output, ReduceOp op = ReduceOp.Sum) =>
+        ReduceScatter(input, output, op, blocking: false);
 
     /// <summary>
     /// Gathers every rank's <paramref name="input"/> into <paramref name="output"/> (WorldSize equal chunks, rank
     /// order). <paramref name="input"/> may be this rank's chunk of <paramref name="output"/> (in place).
     /// </summary>
-    public void AllGather(Tensor input, Tensor output) => AllGatherAsync(input, output).Wait();
+    public void AllGather(Tensor input, Tensor output) => AllGather(input, output, blocking: true).Wait();
 
-    public CommWork AllGatherAsync(Tensor input, Tensor output)
-    {
-        var (whole, chunk) = EqualChunks("all_gather", output, input, "output", "input");
-        return StartAllGather(input, output, chunk, whole);
-    }
+    public CommWork AllGatherAsync(Tensor input, Tensor output) => AllGather(input, output, blocking: false);
 
     /// <summary>Copies <paramref name="tensor"/> of rank <paramref name="root"/> into the same tensor on every rank.</summary>
-    public void Broadcast(Tensor tensor, int root = 0) => BroadcastAsync(tensor, root).Wait();
+    public void Broadcast(Tensor tensor, int root = 0) => Broadcast(tensor, root, blocking: true).Wait();
 
-    public CommWork BroadcastAsync(Tensor tensor, int root = 0)
-    {
-        if (root < 0 || root >= WorldSize)
-        {
-            throw new ArgumentOutOfRangeException(nameof(root), root, $"broadcast: root must be a rank in [0, {WorldSize})");
-        }
-        return StartBroadcast(tensor, CommTensor.Of(tensor, "broadcast", "input"), root);
-    }
+    public CommWork BroadcastAsync(Tensor tensor, int root = 0) => Broadcast(tensor, root, blocking: false);
 
     /// <summary>Returns once every rank has reached its barrier.</summary>
-    public void Barrier() => BarrierAsync().Wait();
+    public void Barrier() => StartBarrier(blocking: true).Wait();
 
-    public CommWork BarrierAsync() => StartBarrier();
+    public CommWork BarrierAsync() => StartBarrier(blocking: false);
 
     public void Dispose()
     {
@@ -94,16 +74,48 @@ public abstract class ProcessGroup : IDisposable
     {
     }
 
-    private protected abstract CommWork StartAllReduce(Tensor tensor, CommTensor buffer, ReduceOp op);
+    // The backends' halves of the collectives, on validated buffers. `blocking` says the caller waits at once, so a
+    // backend may run the collective on the calling thread instead of handing it to another.
+    private protected abstract CommWork StartAllReduce(Tensor tensor, CommTensor buffer, ReduceOp op, bool blocking);
 
     private protected abstract CommWork StartReduceScatter(
-        Tensor input, Tensor output, CommTensor whole, CommTensor chunk, ReduceOp op);
+        Tensor input, Tensor output, CommTensor whole, CommTensor chunk, ReduceOp op, bool blocking);
 
-    private protected abstract CommWork StartAllGather(Tensor input, Tensor output, CommTensor chunk, CommTensor whole);
+    private protected abstract CommWork StartAllGather(
+        Tensor input, Tensor output, CommTensor chunk, CommTensor whole, bool blocking);
 
-    private protected abstract CommWork StartBroadcast(Tensor tensor, CommTensor buffer, int root);
+    private protected abstract CommWork StartBroadcast(Tensor tensor, CommTensor buffer, int root, bool blocking);
 
-    private protected abstract CommWork StartBarrier();
+    private protected abstract CommWork StartBarrier(bool blocking);
+
+    private CommWork AllReduce(Tensor tensor, ReduceOp op, bool blocking)
+    {
+        var buffer = CommTensor.Of(tensor, "all_reduce", "input");
+        RequireFloatingForAvg(buffer, op, "all_reduce");
+        return StartAllReduce(tensor, buffer, op, blocking);
+    }
+
+    private CommWork ReduceScatter(Tensor input, Tensor output, ReduceOp op, bool blocking)
+    {
+        var (whole, chunk) = EqualChunks("reduce_scatter", input, output, "input", "output");
+        RequireFloatingForAvg(whole, op, "reduce_scatter");
+        return StartReduceScatter(input, output, whole, chunk, op, blocking);
+    }
+
+    private CommWork AllGather(Tensor input, Tensor output, bool blocking)
+    {
+        var (whole, chunk) = EqualChunks("all_gather", output, input, "output", "input");
+        return StartAllGather(input, output, chunk, whole, blocking);
+    }
+
+    private CommWork Broadcast(Tensor tensor, int root, bool blocking)
+    {
+        if (root < 0 || root >= WorldSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(root), root, $"broadcast: root must be a rank in [0, {WorldSize})");
+        }
+        return StartBroadcast(tensor, CommTensor.Of(tensor, "broadcast", "input"), root, blocking);
+    }
 
     private (CommTensor Whole, CommTensor Chunk) EqualChunks(
         string operation, Tensor whole, Tensor chunk, string wholeRole, string chunkRole)

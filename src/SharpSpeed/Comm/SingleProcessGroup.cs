@@ -15,18 +15,19 @@ public sealed class SingleProcessGroup : ProcessGroup
 
     public override string Backend => "single";
 
-    private protected override CommWork StartAllReduce(Tensor tensor, CommTensor buffer, ReduceOp op) => CommWork.Completed;
+    private protected override CommWork StartAllReduce(Tensor tensor, CommTensor buffer, ReduceOp op, bool blocking) => CommWork.Completed;
 
     private protected override CommWork StartReduceScatter(
-        Tensor input, Tensor output, CommTensor whole, CommTensor chunk, ReduceOp op) =>
+        Tensor input, Tensor output, CommTensor whole, CommTensor chunk, ReduceOp op, bool blocking) =>
         CopyIfDistinct(input, output, whole, chunk);
 
-    private protected override CommWork StartAllGather(Tensor input, Tensor output, CommTensor chunk, CommTensor whole) =>
+    private protected override CommWork StartAllGather(
+        Tensor input, Tensor output, CommTensor chunk, CommTensor whole, bool blocking) =>
         CopyIfDistinct(input, output, chunk, whole);
 
-    private protected override CommWork StartBroadcast(Tensor tensor, CommTensor buffer, int root) => CommWork.Completed;
+    private protected override CommWork StartBroadcast(Tensor tensor, CommTensor buffer, int root, bool blocking) => CommWork.Completed;
 
-    private protected override CommWork StartBarrier() => CommWork.Completed;
+    private protected override CommWork StartBarrier(bool blocking) => CommWork.Completed;
 
     private static CommWork CopyIfDistinct(Tensor source, Tensor destination, CommTensor from, CommTensor to)
     {

@@ -51,6 +51,10 @@ public sealed class MpiCollectivesTests(MpiCollectivesFixture fixture) : IClassF
         {
             cases.Add("all_reduce_sum_rounding");
         }
+        if (mode == "async")
+        {
+            cases.Add("all_reduce_sum_behind_async");
+        }
         foreach (var name in cases)
         {
             var inputs = reports.Select(r => Values(r, prefix + name, "input")).ToArray();
@@ -71,7 +75,7 @@ public sealed class MpiCollectivesTests(MpiCollectivesFixture fixture) : IClassF
         double[] OwnChunk(double[] whole) => whole.Skip(rank * whole.Length / world).Take(whole.Length / world).ToArray();
         return name switch
         {
-            "all_reduce_sum" => Sum(),
+            "all_reduce_sum" or "all_reduce_sum_behind_async" => Sum(),
             "all_reduce_sum_rounding" when world == 2 => LibTorchSum(type, inputs[0], inputs[1]),
             "all_reduce_sum_rounding" => Sum(),
             "all_reduce_avg" => Sum().Select(v => v / world).ToArray(),

@@ -3,16 +3,19 @@ using System.Collections.Concurrent;
 namespace SharpSpeed.Comm.Mpi;
 
 /// <summary>
-/// One thread that runs a process group's MPI calls one after another, in the order they were queued (the design
-/// of PyTorch's ProcessGroupMPI). Collectives must be issued in the same order on every rank; funnelling them
-/// through one FIFO thread keeps that order whatever threads the caller uses, and lets asynchronous collectives
-/// overlap with the caller's computation (a gradient bucket is reduced while backward goes on).
+/// Runs a process group's MPI calls one after another, in the order they were submitted (the design of PyTorch's
+/// ProcessGroupMPI). Collectives must be issued in the same order on every rank; funnelling them through one FIFO
+/// keeps that order whatever threads the caller uses, and asynchronous collectives run on the queue's own thread
+/// so they overlap with the caller's computation (a gradient bucket is reduced while backward goes on). A blocking
+/// collective submitted while nothing is queued runs on the caller's thread: no hand-over to wait for.
 /// </summary>
 internal sealed class CommQueue : IDisposable
 {
     private readonly BlockingCollection<(Action Work, TaskCompletionSource Done)> _pending = new();
+    private readonly Lock _running = new();
     private readonly Thread _thread;
     private readonly Action _onExit;
+    private int _unfinished;
 
     /// <param name="onStart">Runs first on the thread (MPI_Init_thread); its failure fails the constructor.</param>
     /// <param name="onExit">Runs last on the thread, after every queued item (MPI_Finalize).</param>
@@ -25,15 +28,31 @@ internal sealed class CommQueue : IDisposable
         started.Task.GetAwaiter().GetResult();
     }
 
-    public Task Enqueue(Action work)
+    public Task Submit(Action work, bool runHereWhenIdle)
     {
+        if (runHereWhenIdle)
+        {
+            lock (_running)
+            {
+                // Nothing queued or running (the queue's thread holds the lock while it runs an item): running now
+                // keeps the order of submission.
+                if (Volatile.Read(ref _unfinished) == 0)
+                {
+                    ObjectDisposedException.ThrowIf(_pending.IsAddingCompleted, this);
+                    work();
+                    return Task.CompletedTask;
+                }
+            }
+        }
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Increment(ref _unfinished);
         try
         {
             _pending.Add((work, done));
         }
         catch (InvalidOperationException)
         {
+            Interlocked.Decrement(ref _unfinished);
             throw new ObjectDisposedException(nameof(CommQueue), "the process group was disposed");
         }
         return done.Task;
@@ -55,7 +74,7 @@ internal sealed class CommQueue : IDisposable
         {
             onStart();
         }
-#pragma warning disable CA1031 // the failure is handed to the constructor, which rethrows it
+#pragma warning disable CA1031 // failures are handed to the waiting caller, which rethrows them
         catch (Exception error)
         {
             started.SetException(error);
@@ -64,14 +83,26 @@ internal sealed class CommQueue : IDisposable
         started.SetResult();
         foreach (var (work, done) in _pending.GetConsumingEnumerable())
         {
-            try
+            Exception? failure = null;
+            lock (_running)
             {
-                work();
+                try
+                {
+                    work();
+                }
+                catch (Exception error)
+                {
+                    failure = error;
+                }
+                Interlocked.Decrement(ref _unfinished);
+            }
+            if (failure is null)
+            {
                 done.SetResult();
             }
-            catch (Exception error)
+            else
             {
-                done.SetException(error);
+                done.SetException(failure);
             }
         }
 #pragma warning restore CA1031

@@ -94,8 +94,8 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
         base.Dispose(disposing);
     }
 
-    private protected override CommWork StartAllReduce(Tensor tensor, CommTensor buffer, ReduceOp op) =>
-        Enqueue(tensor, () =>
+    private protected override CommWork StartAllReduce(Tensor tensor, CommTensor buffer, ReduceOp op, bool blocking) =>
+        Submit(blocking, tensor, () =>
         {
             var (type, reduction) = _reductions.For(buffer.Type, op);
             foreach (var (offset, count) in Pieces(buffer.Count))
@@ -107,14 +107,15 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
         }, op == ReduceOp.Avg ? tensor : null);
 
     private protected override CommWork StartReduceScatter(
-        Tensor input, Tensor output, CommTensor whole, CommTensor chunk, ReduceOp op) =>
-        Enqueue(input, () =>
+        Tensor input, Tensor output, CommTensor whole, CommTensor chunk, ReduceOp op, bool blocking) =>
+        Submit(blocking, input, () =>
         {
             var (type, reduction) = _reductions.For(whole.Type, op);
             var n = chunk.Count;
             var own = whole.ElementAt(Rank * n);
             var inPlace = chunk.Data == own;
-            if (n <= MaxElementsPerCall)
+            // The whole buffer's count must fit too: OpenMPI's algorithms compute it as recvcount x size in an int.
+            if (whole.Count <= MaxElementsPerCall)
             {
                 if (inPlace)
                 {
@@ -135,7 +136,7 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
                 }
                 return;
             }
-            // Above the count limit: reduce each piece of every rank's chunk to its owner.
+            // Above the count limit: reduce each piece of every rank's chunk to its owner, in calls of at most the limit.
             foreach (var (offset, count) in Pieces(n))
             {
                 for (var root = 0; root < WorldSize; root++)
@@ -151,14 +152,15 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
             }
         }, op == ReduceOp.Avg ? output : null, output);
 
-    private protected override CommWork StartAllGather(Tensor input, Tensor output, CommTensor chunk, CommTensor whole) =>
-        Enqueue(input, () =>
+    private protected override CommWork StartAllGather(
+        Tensor input, Tensor output, CommTensor chunk, CommTensor whole, bool blocking) =>
+        Submit(blocking, input, () =>
         {
             var type = _reductions.TypeOf(chunk.Type);
             var n = chunk.Count;
             var own = whole.ElementAt(Rank * n);
             var inPlace = chunk.Data == own;
-            if (n <= MaxElementsPerCall)
+            if (whole.Count <= MaxElementsPerCall)
             {
                 _mpi.Check(
                     _mpi.Allgather(inPlace ? MpiLibrary.InPlace : chunk.Data, (int)n, type, whole.Data, (int)n, type, _mpi.CommWorld),
@@ -179,8 +181,8 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
             }
         }, average: null, output);
 
-    private protected override CommWork StartBroadcast(Tensor tensor, CommTensor buffer, int root) =>
-        Enqueue(tensor, () =>
+    private protected override CommWork StartBroadcast(Tensor tensor, CommTensor buffer, int root, bool blocking) =>
+        Submit(blocking, tensor, () =>
         {
             var type = _reductions.TypeOf(buffer.Type);
             foreach (var (offset, count) in Pieces(buffer.Count))
@@ -189,21 +191,31 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
             }
         });
 
-    private protected override CommWork StartBarrier() =>
-        new(_queue.Enqueue(() => _mpi.Check(_mpi.Barrier(_mpi.CommWorld), "MPI_Barrier")));
+    private protected override CommWork StartBarrier(bool blocking) =>
+        new(_queue.Submit(() => _mpi.Check(_mpi.Barrier(_mpi.CommWorld), "MPI_Barrier"), blocking));
 
     /// <summary>
-    /// Queues <paramref name="work"/>, keeping the tensors alive until it ran (a dispose scope of the caller may end
-    /// first); for avg, divides <paramref name="average"/> by the world size once the sum is in.
+    /// Runs <paramref name="work"/> (blocking: on this thread when nothing is queued) or queues it, keeping the
+    /// tensors alive until it ran (a dispose scope of the caller may end first); for avg, divides
+    /// <paramref name="average"/> by the world size once the sum is in.
     /// </summary>
-    private CommWork Enqueue(Tensor tensor, Action work, Tensor? average = null, Tensor? second = null)
+    private CommWork Submit(bool blocking, Tensor tensor, Action work, Tensor? average = null, Tensor? second = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (blocking)
+        {
+            var world = WorldSize;
+            return new CommWork(_queue.Submit(() =>
+            {
+                work();
+                average?.div_(world);
+            }, runHereWhenIdle: true));
+        }
         var keep = tensor.alias().DetachFromDisposeScope();
         var keepSecond = second?.alias().DetachFromDisposeScope();
         var keepAverage = average?.alias().DetachFromDisposeScope();
         var worldSize = WorldSize;
-        return new CommWork(_queue.Enqueue(() =>
+        return new CommWork(_queue.Submit(() =>
         {
             try
             {
@@ -216,7 +228,7 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
                 keepSecond?.Dispose();
                 keepAverage?.Dispose();
             }
-        }));
+        }, runHereWhenIdle: false));
     }
 
     private IEnumerable<(long Offset, int Count)> Pieces(long count)

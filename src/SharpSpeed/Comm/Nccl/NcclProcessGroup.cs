@@ -9,7 +9,7 @@ namespace SharpSpeed.Comm.Nccl;
 /// Collectives over NCCL on CUDA tensors, bootstrapped by MPI as Horovod and DeepSpeed's MPI discovery do: rank 0
 /// creates the NCCL unique id and broadcasts it over MPI; every rank binds the GPU of its local rank. Collectives
 /// are queued on the default CUDA stream (ordered with libtorch's kernels there); <see cref="CommWork.Wait"/>
-/// waits for the stream.
+/// waits for the stream (so <see cref="CommWork.IsCompleted"/> only says the collective was queued).
 /// </summary>
 public sealed unsafe class NcclProcessGroup : ProcessGroup
 {
@@ -86,7 +86,7 @@ public sealed unsafe class NcclProcessGroup : ProcessGroup
         base.Dispose(disposing);
     }
 
-    private protected override CommWork StartAllReduce(Tensor tensor, CommTensor buffer, ReduceOp op)
+    private protected override CommWork StartAllReduce(Tensor tensor, CommTensor buffer, ReduceOp op, bool blocking)
     {
         RequireOnDevice(tensor, "all_reduce");
         _nccl.Check(
@@ -96,7 +96,7 @@ public sealed unsafe class NcclProcessGroup : ProcessGroup
     }
 
     private protected override CommWork StartReduceScatter(
-        Tensor input, Tensor output, CommTensor whole, CommTensor chunk, ReduceOp op)
+        Tensor input, Tensor output, CommTensor whole, CommTensor chunk, ReduceOp op, bool blocking)
     {
         RequireOnDevice(input, "reduce_scatter");
         _nccl.Check(
@@ -105,7 +105,8 @@ public sealed unsafe class NcclProcessGroup : ProcessGroup
         return Queued();
     }
 
-    private protected override CommWork StartAllGather(Tensor input, Tensor output, CommTensor chunk, CommTensor whole)
+    private protected override CommWork StartAllGather(
+        Tensor input, Tensor output, CommTensor chunk, CommTensor whole, bool blocking)
     {
         RequireOnDevice(input, "all_gather");
         _nccl.Check(
@@ -114,7 +115,7 @@ public sealed unsafe class NcclProcessGroup : ProcessGroup
         return Queued();
     }
 
-    private protected override CommWork StartBroadcast(Tensor tensor, CommTensor buffer, int root)
+    private protected override CommWork StartBroadcast(Tensor tensor, CommTensor buffer, int root, bool blocking)
     {
         RequireOnDevice(tensor, "broadcast");
         _nccl.Check(
@@ -123,9 +124,14 @@ public sealed unsafe class NcclProcessGroup : ProcessGroup
         return Queued();
     }
 
-    private protected override CommWork StartBarrier()
+    private protected override CommWork StartBarrier(bool blocking)
     {
         WaitForStream();
+        if (blocking)
+        {
+            _bootstrap.Barrier();
+            return CommWork.Completed;
+        }
         return _bootstrap.BarrierAsync();
     }
 

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace SharpSpeed.Comm.Launch;
+
+/// <summary>
+/// Runs a job under mpirun, relays its output, names the rank that brought it down, and restarts it up to
+/// --max_restarts times. mpirun itself ends every rank when one dies, so a dead rank never leaves the job hanging;
+/// the job's exit status is mpirun's (a rank's exit code, or 128 + signal).
+/// </summary>
+public sealed class JobSupervisor(TextWriter output, TextWriter error)
+{
+    private const int SigTerm = 15;
+
+    private readonly Lock _writing = new();
+
+    public int Run(LaunchRequest request, MachineFacts machine, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        for (var attempt = 0; ; attempt++)
+        {
+            var command = MpirunCommand.Plan(request, machine, attempt);
+            if (attempt == 0)
+            {
+                error.WriteLine(
+                    $"sharpspeed launch: {command.WorldSize} rank(s), {command.ThreadsPerRank} thread(s) each: " +
+                    $"{MpirunCommand.Program} {string.Join(' ', command.Arguments)}");
+            }
+            var exitCode = RunOnce(command, cancellation);
+            if (exitCode == 0 || cancellation.IsCancellationRequested)
+            {
+                return exitCode;
+            }
+            if (attempt >= request.MaxRestarts)
+            {
+                if (request.MaxRestarts > 0)
+                {
+                    error.WriteLine($"sharpspeed launch: the job failed after {attempt} restart(s); giving up (exit {exitCode})");
+                }
+                return exitCode;
+            }
+            error.WriteLine(
+                $"sharpspeed launch: the job failed (exit {exitCode}); restart {attempt + 1} of {request.MaxRestarts}" +
+                (request.WrapsTrain ? ", resuming from the latest checkpoint" : ""));
+        }
+    }
+
+    private int RunOnce(MpirunCommand command, CancellationToken cancellation)
+    {
+        var info = new ProcessStartInfo(MpirunCommand.Program)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in command.Arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in command.Environment)
+        {
+            info.Environment[name] = value;
+        }
+        Process process;
+        try
+        {
+            process = Process.Start(info)!;
+        }
+        catch (System.ComponentModel.Win32Exception missing)
+        {
+            throw new InvalidOperationException(
+                $"sharpspeed launch needs OpenMPI's mpirun on PATH ({missing.Message}); install it (Debian: apt-get " +
+                "install openmpi-bin libopenmpi-dev)", missing);
+        }
+        using (process)
+        {
+            var failure = new RankFailure();
+            var relayOutput = Relay(process.StandardOutput, output, null);
+            var relayError = Relay(process.StandardError, error, failure);
+            // Ask mpirun to stop (it forwards SIGTERM to the ranks) when our caller or a signal cancels the run.
+            using var onCancel = cancellation.Register(() => Terminate(process));
+            using var onSigTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                Terminate(process);
+            });
+            process.WaitForExit();
+            Task.WaitAll(relayOutput, relayError);
+            if (failure.Finish(process.ExitCode) is { } summary)
+            {
+                error.WriteLine($"sharpspeed launch: {summary}");
+            }
+            return process.ExitCode;
+        }
+    }
+
+    private Task Relay(StreamReader source, TextWriter target, RankFailure? failure) => Task.Run(() =>
+    {
+        while (source.ReadLine() is { } line)
+        {
+            lock (_writing)
+            {
+                target.WriteLine(line);
+                if (failure?.Observe(line) is { } summary)
+                {
+                    error.WriteLine($"sharpspeed launch: {summary}");
+                }
+                target.Flush();
+            }
+        }
+    });
+
+    private static void Terminate(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                _ = NativeMethods.kill(process.Id, SigTerm);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The process ended between the check and the signal: nothing left to stop.
+        }
+    }
+
+    private static class NativeMethods
+    {
+        [DllImport("libc.so.6", SetLastError = true)]
+        public static extern int kill(int pid, int signal);
+    }
+}
