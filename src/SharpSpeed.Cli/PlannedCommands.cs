@@ -14,10 +14,8 @@ internal static class PlannedCommands
     private static readonly (string Name, string Description)[] Planned =
     [
         ("train", "Train or fine-tune a model (HF TrainingArguments flags, --deepspeed ds_config.json)."),
-        ("generate", "Generate text from a model folder with a KV cache (greedy, temperature, top-k, top-p)."),
         ("tokenize", "Encode text with a HuggingFace tokenizer.json (ids identical to HF tokenizers)."),
         ("convert", "Consolidate a ZeRO checkpoint into a HuggingFace safetensors model folder."),
-        ("init-model", "Write a randomly initialised HuggingFace model folder from a named config or config.json."),
         ("prepare", "Tokenize a data set into the on-disk token cache and print its statistics."),
     ];
 

@@ -29,6 +29,8 @@ public static class SharpSpeedCommandLine
         root.Subcommands.Add(EstimateCommand.Create());
         root.Subcommands.Add(LaunchCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(InitModelCommand.Create());
         foreach (var command in PlannedCommands.All())
         {
             root.Subcommands.Add(command);

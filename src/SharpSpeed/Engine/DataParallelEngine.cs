@@ -4,7 +4,6 @@ using SharpSpeed.Engine.Flat;
 using SharpSpeed.Engine.Optim;
 using SharpSpeed.Engine.Precision;
 using SharpSpeed.Engine.Zero;
-using SharpSpeed.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,6 +32,7 @@ public sealed class DataParallelEngine : IDisposable
 {
     private readonly DataParallelEngineOptions _options;
     private readonly ProcessGroup _group;
+    private readonly Action<Tensor> _runBackward;
     private readonly List<(string Name, Tensor Parameter)> _parameters;
     private readonly FlatBuffer _model;
     private readonly FlatBuffer? _gradients;
@@ -49,9 +49,11 @@ public sealed class DataParallelEngine : IDisposable
     private long _appliedSteps;
 
     /// <param name="namedParameters">The model's parameters in model order, already in the precision's dtype.</param>
+    /// <param name="runBackward">Runs backward of a loss: pass the model's own (LlamaForCausalLM.Backward), which rethrows
+    /// failures of activation-checkpoint recomputation; plain <c>loss.backward()</c> by default.</param>
     /// <param name="log">Where the fp16 loss scaler's "OVERFLOW! Skipping step" lines go (rank 0 only).</param>
     public DataParallelEngine(IEnumerable<(string Name, Tensor Parameter)> namedParameters, DataParallelEngineOptions options, ProcessGroup group,
-        Action<string>? log = null)
+        Action<Tensor>? runBackward = null, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(namedParameters);
         ArgumentNullException.ThrowIfNull(options);
@@ -59,6 +61,7 @@ public sealed class DataParallelEngine : IDisposable
         options.Validate();
         _options = options;
         _group = group;
+        _runBackward = runBackward ?? (loss => loss.backward());
         _parameters = [.. namedParameters];
         _modelType = options.Precision switch
         {
@@ -160,11 +163,11 @@ public sealed class DataParallelEngine : IDisposable
         {
             if (_overlapped is not null)
             {
-                _overlapped.Backward(loss, communicate: boundary);
+                _overlapped.Backward(loss, _runBackward, communicate: boundary);
             }
             else
             {
-                ActivationCheckpoint.RunBackward(loss);
+                _runBackward(loss);
                 if (boundary)
                 {
                     AllReduceBuckets();
@@ -173,7 +176,7 @@ public sealed class DataParallelEngine : IDisposable
         }
         else if (_options.ZeroStage == 1)
         {
-            ActivationCheckpoint.RunBackward(loss);
+            _runBackward(loss);
             if (boundary)
             {
                 _reduceStripes!.ReduceScatterAdd(_gradients!.Data, _fp32Gradients);
@@ -346,7 +349,7 @@ public sealed class DataParallelEngine : IDisposable
         transient.BindGradients(_parameters);
         try
         {
-            ActivationCheckpoint.RunBackward(loss);
+            _runBackward(loss);
             _reduceStripes!.ReduceScatterAdd(transient.Data, _fp32Gradients);
         }
         finally

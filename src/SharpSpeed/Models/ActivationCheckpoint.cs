@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,17 +11,14 @@ namespace SharpSpeed.Models;
 /// intermediates at a time, for one extra forward pass.
 /// </summary>
 /// <remarks>
-/// TorchSharp aborts the process when a custom backward throws, so failures are caught there and rethrown by
-/// <see cref="RunBackward"/> once libtorch's backward pass has returned. Callers that use checkpointing must run
-/// backward through <see cref="RunBackward"/>. As in PyTorch, the layer input must require grad (it does whenever
+/// TorchSharp aborts the process when a custom backward throws, so failures are caught there, recorded in the
+/// model's <see cref="BackwardFailures"/> and rethrown once libtorch's backward pass has returned: callers that use
+/// checkpointing run backward through <see cref="LlamaForCausalLM.Backward"/>. As in PyTorch, the layer input must require grad (it does whenever
 /// the embedding is trained) or no gradient flows back into the layer.
 /// </remarks>
 public sealed class ActivationCheckpoint : autograd.SingleTensorFunction<ActivationCheckpoint>
 {
     private const string CallKey = "call";
-
-    [ThreadStatic]
-    private static ExceptionDispatchInfo? s_pendingError;
 
     private static long s_recomputations;
 
@@ -32,18 +28,8 @@ public sealed class ActivationCheckpoint : autograd.SingleTensorFunction<Activat
     public static long Recomputations => Interlocked.Read(ref s_recomputations);
 
     /// <summary>Runs <paramref name="layer"/> on <paramref name="hidden"/>, recomputing it during backward.</summary>
-    public static Tensor Run(LlamaDecoderLayer layer, Tensor hidden, AttentionInputs inputs) =>
-        apply(hidden, new LayerCall(layer, inputs));
-
-    /// <summary><c>loss.backward()</c>, then rethrows any failure that happened inside a recomputation.</summary>
-    public static void RunBackward(Tensor loss)
-    {
-        s_pendingError = null;
-        loss.backward();
-        var error = s_pendingError;
-        s_pendingError = null;
-        error?.Throw();
-    }
+    public static Tensor Run(LlamaDecoderLayer layer, Tensor hidden, AttentionInputs inputs, BackwardFailures failures) =>
+        apply(hidden, new LayerCall(layer, inputs, failures));
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
@@ -57,9 +43,9 @@ public sealed class ActivationCheckpoint : autograd.SingleTensorFunction<Activat
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
         var saved = ctx.get_saved_variables()[0];
+        var call = (LayerCall)ctx.get_data(CallKey);
         try
         {
-            var call = (LayerCall)ctx.get_data(CallKey);
             Interlocked.Increment(ref s_recomputations);
             Tensor inputGrad;
             using (var scope = NewDisposeScope())
@@ -73,14 +59,14 @@ public sealed class ActivationCheckpoint : autograd.SingleTensorFunction<Activat
             }
             return [inputGrad, null!];
         }
-#pragma warning disable CA1031 // Any exception escaping a custom backward aborts the process; it is rethrown by RunBackward.
+#pragma warning disable CA1031 // Any exception escaping a custom backward aborts the process; it is rethrown later.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            s_pendingError ??= ExceptionDispatchInfo.Capture(e);
+            call.Failures.Record(e);
             return [zeros_like(saved), null!];
         }
     }
 
-    private sealed record LayerCall(LlamaDecoderLayer Layer, AttentionInputs Inputs);
+    private sealed record LayerCall(LlamaDecoderLayer Layer, AttentionInputs Inputs, BackwardFailures Failures);
 }

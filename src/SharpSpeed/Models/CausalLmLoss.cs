@@ -37,9 +37,12 @@ public static class CausalLmLoss
             throw new ArgumentException(
                 $"logits [{string.Join(", ", logits.shape)}] and labels [{string.Join(", ", labels.shape)}] must be [batch, seq, vocab] and [batch, seq]");
         }
+        // The shifted fp32 copy of the logits is as large as the logits; a scope frees it right away.
+        using var scope = NewDisposeScope();
         long length = logits.shape[1], vocab = logits.shape[2];
         var shiftedLogits = logits.narrow(1, 0, length - 1).to(ScalarType.Float32).reshape(-1, vocab);
         var shiftedLabels = labels.narrow(1, 1, length - 1).reshape(-1).to(logits.device);
-        return nn.functional.cross_entropy(shiftedLogits, shiftedLabels, ignore_index: IgnoreIndex, reduction: reduction);
+        return scope.MoveToOuter(
+            nn.functional.cross_entropy(shiftedLogits, shiftedLabels, ignore_index: IgnoreIndex, reduction: reduction));
     }
 }

@@ -8,8 +8,6 @@ internal sealed class JsonFieldReader(JsonObject json, string path)
 {
     public string Path { get; } = path;
 
-    public bool Has(string key) => json[key] is not null;
-
     public int RequiredInt(string key) =>
         OptionalInt(key) ?? throw new InvalidDataException($"{Path}: required key '{key}' is missing");
 

@@ -20,8 +20,6 @@ public sealed class LinearProjection : nn.Module
         }
     }
 
-    public Tensor Weight => _weight;
-
     public Tensor Forward(Tensor input) => nn.functional.linear(input, ParameterUse.Of(_weight), _bias is null ? null : ParameterUse.Of(_bias));
 
     /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>

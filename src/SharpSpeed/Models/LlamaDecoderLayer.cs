@@ -25,8 +25,12 @@ public sealed class LlamaDecoderLayer : nn.Module
 
     public Tensor Forward(Tensor x, AttentionInputs inputs)
     {
+        // TorchSharp keeps every intermediate alive until its dispose scope ends; a scope per layer frees them as
+        // soon as the layer is done (autograd still holds what backward needs), which is what makes
+        // activation checkpointing save memory at all.
+        using var scope = NewDisposeScope();
         var h = x + _attention.Forward(_inputNorm.Forward(x), inputs);
-        return h + _mlp.Forward(_postAttentionNorm.Forward(h));
+        return scope.MoveToOuter(h + _mlp.Forward(_postAttentionNorm.Forward(h)));
     }
 
     /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>

@@ -34,6 +34,12 @@ public sealed class LlamaForCausalLM : nn.Module
         set => _model.GradientCheckpointing = value;
     }
 
+    /// <summary>
+    /// <c>loss.backward()</c> that rethrows a failure inside a checkpoint recomputation (which TorchSharp cannot
+    /// propagate itself); use it instead of <c>loss.backward()</c> whenever <see cref="GradientCheckpointing"/> is on.
+    /// </summary>
+    public void Backward(Tensor loss) => _model.BackwardFailures.Backward(loss);
+
     /// <summary>Logits [batch, seq, vocab] in the model's dtype.</summary>
     /// <param name="inputIds">[batch, seq] int64 token ids.</param>
     /// <param name="attentionMask">[batch, cached + seq], 1 for real tokens and 0 for padding (HF's attention_mask).</param>

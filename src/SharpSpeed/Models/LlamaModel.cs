@@ -28,6 +28,9 @@ public sealed class LlamaModel : nn.Module
 
     public TokenEmbedding EmbedTokens => _embedTokens;
 
+    /// <summary>Failures inside checkpoint recomputations, rethrown by <see cref="LlamaForCausalLM.Backward"/>.</summary>
+    public BackwardFailures BackwardFailures { get; } = new();
+
     /// <summary>Recompute each decoder layer during backward instead of keeping its activations.</summary>
     public bool GradientCheckpointing { get; set; }
 
@@ -48,7 +51,7 @@ public sealed class LlamaModel : nn.Module
         foreach (var layer in _layers)
         {
             hidden = checkpoint && hidden.requires_grad
-                ? ActivationCheckpoint.Run(layer, hidden, inputs)
+                ? ActivationCheckpoint.Run(layer, hidden, inputs, BackwardFailures)
                 : layer.Forward(hidden, inputs);
         }
         return _norm.Forward(hidden);

@@ -27,9 +27,6 @@ public sealed class RotaryEmbedding : IDisposable
         _inverseFrequencies = inverse.DetachFromDisposeScope();
     }
 
-    /// <summary>fp32 inverse frequencies, one per rotated pair.</summary>
-    public Tensor InverseFrequencies => _inverseFrequencies;
-
     /// <summary>Llama 3.1: long wavelengths slowed by the factor, short ones kept, the band between blended.</summary>
     private static Tensor ScaleLlama3(Tensor inverse, RopeScaling scaling)
     {

@@ -140,7 +140,7 @@ public sealed class LlamaModelTests(ITestOutputHelper output)
         checkpointed.GradientCheckpointing = true;
         var checkpointedLoss = CausalLmLoss.Mean(checkpointed.Forward(ids, attentionMask: mask), ids);
         var recomputedBefore = ActivationCheckpoint.Recomputations;
-        ActivationCheckpoint.RunBackward(checkpointedLoss);
+        checkpointed.Backward(checkpointedLoss);
         // Every decoder layer was recomputed (other tests may recompute concurrently, hence at least).
         Assert.True(ActivationCheckpoint.Recomputations - recomputedBefore >= SmallModels.Gqa.NumHiddenLayers);
 

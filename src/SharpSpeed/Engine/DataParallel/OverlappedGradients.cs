@@ -49,12 +49,12 @@ internal sealed class OverlappedGradients : IDisposable
     }
 
     /// <summary>Runs backward of <paramref name="loss"/>; when <paramref name="communicate"/>, all buckets are reduced (averaged) before it returns.</summary>
-    public void Backward(Tensor loss, bool communicate)
+    public void Backward(Tensor loss, Action<Tensor> runBackward, bool communicate)
     {
         _communicate = communicate;
         try
         {
-            ActivationCheckpoint.RunBackward(loss);
+            runBackward(loss);
             _error?.Throw();
             if (communicate)
             {

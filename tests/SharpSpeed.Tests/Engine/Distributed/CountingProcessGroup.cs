@@ -15,31 +15,31 @@ internal sealed class CountingProcessGroup() : ProcessGroup(RankInfo.OneProcess)
 
     public int Count(string operation) => Calls.Count(c => c.Operation == operation);
 
-    private protected override CommWork StartAllReduce(Tensor tensor, CommTensor buffer, ReduceOp op)
+    private protected override CommWork StartAllReduce(Tensor tensor, CommTensor buffer, ReduceOp op, bool blocking)
     {
         Calls.Add(("all_reduce", tensor.NumberOfElements));
         return CommWork.Completed;
     }
 
-    private protected override CommWork StartReduceScatter(Tensor input, Tensor output, CommTensor whole, CommTensor chunk, ReduceOp op)
+    private protected override CommWork StartReduceScatter(Tensor input, Tensor output, CommTensor whole, CommTensor chunk, ReduceOp op, bool blocking)
     {
         Calls.Add(("reduce_scatter", input.NumberOfElements));
         return Copy(input, output);
     }
 
-    private protected override CommWork StartAllGather(Tensor input, Tensor output, CommTensor chunk, CommTensor whole)
+    private protected override CommWork StartAllGather(Tensor input, Tensor output, CommTensor chunk, CommTensor whole, bool blocking)
     {
         Calls.Add(("all_gather", output.NumberOfElements));
         return Copy(input, output);
     }
 
-    private protected override CommWork StartBroadcast(Tensor tensor, CommTensor buffer, int root)
+    private protected override CommWork StartBroadcast(Tensor tensor, CommTensor buffer, int root, bool blocking)
     {
         Calls.Add(("broadcast", tensor.NumberOfElements));
         return CommWork.Completed;
     }
 
-    private protected override CommWork StartBarrier()
+    private protected override CommWork StartBarrier(bool blocking)
     {
         Calls.Add(("barrier", 0));
         return CommWork.Completed;

@@ -124,7 +124,7 @@ public sealed class DataParallelEngineTests
     {
         using var group = new SingleProcessGroup();
         using var model = ParitySetup.CreateModel(ParitySetup.ModelType(run));
-        using var engine = new DataParallelEngine(Parameters(model), ParitySetup.Options(run), group);
+        using var engine = new DataParallelEngine(Parameters(model), ParitySetup.Options(run), group, model.Backward);
         if (state is not null)
         {
             engine.RestoreState(state);
@@ -144,7 +144,7 @@ public sealed class DataParallelEngineTests
     {
         var group = new CountingProcessGroup();
         var model = ParitySetup.CreateModel(ParitySetup.ModelType(run));
-        return (group, new DataParallelEngine(Parameters(model), ParitySetup.Options(run), group), model);
+        return (group, new DataParallelEngine(Parameters(model), ParitySetup.Options(run), group, model.Backward), model);
     }
 
     private static IEnumerable<(string Name, Tensor Parameter)> Parameters(LlamaForCausalLM model) =>
