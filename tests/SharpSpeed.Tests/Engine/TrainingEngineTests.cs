@@ -12,8 +12,7 @@ public sealed class TrainingEngineTests
 {
     private static Sequential NewModel(int seed)
     {
-        torch.manual_seed(seed);
-        return nn.Sequential(("l1", nn.Linear(6, 8)), ("act", nn.Tanh()), ("l2", nn.Linear(8, 3)));
+        return Deterministic.Initialize(nn.Sequential(("l1", nn.Linear(6, 8)), ("act", nn.Tanh()), ("l2", nn.Linear(8, 3))), seed);
     }
 
     private static (string, Tensor)[] Named(Sequential model) =>
@@ -21,8 +20,7 @@ public sealed class TrainingEngineTests
 
     private static Tensor Batch(int index)
     {
-        torch.manual_seed(500 + index);
-        return randn(5, 6);
+        return Deterministic.Randn(500 + index, 5, 6);
     }
 
     [Fact]

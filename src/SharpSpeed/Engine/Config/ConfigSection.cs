@@ -32,6 +32,13 @@ internal sealed class ConfigSection
         }
     }
 
+    /// <summary>An absent optional section, read as if it were <c>{}</c>.</summary>
+    public static ConfigSection Empty(string file, string path)
+    {
+        using var document = JsonDocument.Parse("{}");
+        return new ConfigSection(file, path, document.RootElement.Clone());
+    }
+
     public string File { get; }
 
     public string Path { get; }
@@ -41,6 +48,10 @@ internal sealed class ConfigSection
     public string KeyPath(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 
     public DeepSpeedConfigException Error(string key, string message) => new($"{File}: \"{KeyPath(key)}\" {message}");
+
+    /// <summary>The error for a DeepSpeed setting we recognise but do not run: never silently ignored.</summary>
+    public DeepSpeedConfigException NotImplemented(string key, string what) =>
+        Error(key, $"is a DeepSpeed setting SharpSpeed knows but does not implement yet ({what}); remove it or turn it off");
 
     public bool Has(string key) => _values.TryGetValue(key, out var value) && value.ValueKind != JsonValueKind.Null;
 

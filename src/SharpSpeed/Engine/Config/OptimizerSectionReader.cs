@@ -23,10 +23,10 @@ internal static class OptimizerSectionReader
         if (!isAdamW && !type.Equals("adam", StringComparison.OrdinalIgnoreCase))
         {
             throw KnownDeepSpeedOptimizers.Contains(type)
-                ? PrecisionSectionReader.NotImplemented(section, "type", $"the {type} optimizer; use Adam or AdamW")
+                ? section.NotImplemented("type", $"the {type} optimizer; use Adam or AdamW")
                 : section.Error("type", $"\"{type}\" is not an optimizer SharpSpeed runs (Adam, AdamW)");
         }
-        var parameters = section.Section("params") ?? new ConfigSection(root.File, section.KeyPath("params"), EmptyObject());
+        var parameters = section.Section("params") ?? ConfigSection.Empty(root.File, section.KeyPath("params"));
         section.RejectUnknownKeys();
 
         var lr = filler.Double(parameters, "lr", t => t.LearningRate, "learning_rate") ?? DefaultLearningRate;
@@ -42,7 +42,7 @@ internal static class OptimizerSectionReader
         var biasCorrection = parameters.Bool("bias_correction") ?? true;
         if (parameters.Bool("amsgrad") == true)
         {
-            throw PrecisionSectionReader.NotImplemented(parameters, "amsgrad", "the AMSGrad variant");
+            throw parameters.NotImplemented("amsgrad", "the AMSGrad variant");
         }
         parameters.RejectUnknownKeys();
 
@@ -64,11 +64,5 @@ internal static class OptimizerSectionReader
         }
         return new OptimizerConfig(isAdamW ? "AdamW" : "Adam", lr, betas[0], betas[1], eps, weightDecay, decoupled,
             biasCorrection, torchAdam);
-    }
-
-    internal static System.Text.Json.JsonElement EmptyObject()
-    {
-        using var document = System.Text.Json.JsonDocument.Parse("{}");
-        return document.RootElement.Clone();
     }
 }

@@ -42,7 +42,7 @@ internal static class PrecisionSectionReader
         }
         if (section.Bool("fp16_master_weights_and_grads") == true)
         {
-            throw NotImplemented(section, "fp16_master_weights_and_grads", "fp16 master weights (DeepSpeedCPUAdam only)");
+            throw section.NotImplemented("fp16_master_weights_and_grads", "fp16 master weights (DeepSpeedCPUAdam only)");
         }
         section.RejectUnknownKeys();
         return config;
@@ -67,16 +67,13 @@ internal static class PrecisionSectionReader
             CheckGradOverflow: section.Bool("check_grad_overflow") ?? false);
         if (section.Bool("bf16_master_weights_and_grads") == true)
         {
-            throw NotImplemented(section, "bf16_master_weights_and_grads", "bf16 master weights");
+            throw section.NotImplemented("bf16_master_weights_and_grads", "bf16 master weights");
         }
         if (section.Bool("bf16_optimizer_states") == true)
         {
-            throw NotImplemented(section, "bf16_optimizer_states", "bf16 optimizer states");
+            throw section.NotImplemented("bf16_optimizer_states", "bf16 optimizer states");
         }
         section.RejectUnknownKeys();
         return config;
     }
-
-    internal static DeepSpeedConfigException NotImplemented(ConfigSection section, string key, string what) =>
-        section.Error(key, $"is a DeepSpeed setting SharpSpeed knows but does not implement yet ({what}); remove it or turn it off");
 }

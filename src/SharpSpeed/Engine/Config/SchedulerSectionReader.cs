@@ -16,10 +16,10 @@ internal static class SchedulerSectionReader
         if (!Enum.TryParse<DeepSpeedSchedulerType>(typeName, ignoreCase: false, out var type))
         {
             throw KnownDeepSpeedSchedulers.Contains(typeName)
-                ? PrecisionSectionReader.NotImplemented(section, "type", $"the {typeName} schedule")
+                ? section.NotImplemented("type", $"the {typeName} schedule")
                 : section.Error("type", $"\"{typeName}\" is not a DeepSpeed scheduler (WarmupLR, WarmupDecayLR, WarmupCosineLR)");
         }
-        var p = section.Section("params") ?? new ConfigSection(root.File, section.KeyPath("params"), OptimizerSectionReader.EmptyObject());
+        var p = section.Section("params") ?? ConfigSection.Empty(root.File, section.KeyPath("params"));
         section.RejectUnknownKeys();
 
         long? total = null;
@@ -56,7 +56,7 @@ internal static class SchedulerSectionReader
         };
         if ((p.Integer("last_batch_iteration") ?? -1) != -1)
         {
-            throw PrecisionSectionReader.NotImplemented(p, "last_batch_iteration",
+            throw p.NotImplemented("last_batch_iteration",
                 "starting a schedule mid-way; resume from a checkpoint instead");
         }
 

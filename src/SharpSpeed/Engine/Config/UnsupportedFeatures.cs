@@ -59,7 +59,7 @@ internal static class UnsupportedFeatures
             }
             if (section.Bool("enabled") != false)
             {
-                throw PrecisionSectionReader.NotImplemented(root, key, what);
+                throw root.NotImplemented(key, what);
             }
             // A disabled section's other settings have no effect, as in DeepSpeed.
         }
@@ -67,7 +67,7 @@ internal static class UnsupportedFeatures
         {
             if (root.Bool(key) == true)
             {
-                throw PrecisionSectionReader.NotImplemented(root, key, what);
+                throw root.NotImplemented(key, what);
             }
         }
         foreach (var key in DataTypeKeys)
@@ -75,7 +75,7 @@ internal static class UnsupportedFeatures
             var value = root.String(key);
             if (value is not null)
             {
-                throw PrecisionSectionReader.NotImplemented(root, key,
+                throw root.NotImplemented(key,
                     "a communication dtype other than the gradients' own; remove the key");
             }
         }

@@ -29,7 +29,7 @@ internal static class ZeroSectionReader
         var stage = section.Int32("stage") ?? 0;
         if (stage == 3)
         {
-            throw PrecisionSectionReader.NotImplemented(section, "stage", "ZeRO-3 parameter partitioning; use stage 0, 1 or 2");
+            throw section.NotImplemented("stage", "ZeRO-3 parameter partitioning; use stage 0, 1 or 2");
         }
         if (stage is < 0 or > 3)
         {
@@ -61,16 +61,16 @@ internal static class ZeroSectionReader
         RefuseWhenTrue(section, "zero_quantized_gradients", "ZeRO++ quantized gradients");
         if ((section.Int32("zero_hpz_partition_size") ?? 1) > 1)
         {
-            throw PrecisionSectionReader.NotImplemented(section, "zero_hpz_partition_size", "ZeRO++ hierarchical partitioning");
+            throw section.NotImplemented("zero_hpz_partition_size", "ZeRO++ hierarchical partitioning");
         }
         if ((section.Int32("mics_shard_size") ?? -1) > 0)
         {
-            throw PrecisionSectionReader.NotImplemented(section, "mics_shard_size", "MiCS sharding");
+            throw section.NotImplemented("mics_shard_size", "MiCS sharding");
         }
         if (section.Has("zeropp_loco_param") || section.Has("zenflow"))
         {
             var key = section.Has("zenflow") ? "zenflow" : "zeropp_loco_param";
-            throw PrecisionSectionReader.NotImplemented(section, key, key == "zenflow" ? "ZenFlow" : "LoCo-ZeRO++");
+            throw section.NotImplemented(key, key == "zenflow" ? "ZenFlow" : "LoCo-ZeRO++");
         }
         section.Ignore("zeropp_loco_param");
         section.Ignore("zenflow");
@@ -105,7 +105,7 @@ internal static class ZeroSectionReader
     {
         if (section.Bool(key) == true)
         {
-            throw PrecisionSectionReader.NotImplemented(section, key, what);
+            throw section.NotImplemented(key, what);
         }
     }
 
@@ -120,7 +120,7 @@ internal static class ZeroSectionReader
         var device = offload.Has("device") ? offload.String("device") : "none";
         if (device != "none")
         {
-            throw PrecisionSectionReader.NotImplemented(section, key, what);
+            throw section.NotImplemented(key, what);
         }
         foreach (var option in new[] { "nvme_path", "buffer_count", "buffer_size", "max_in_cpu", "pin_memory", "pipeline_read",
                                        "pipeline_write", "fast_init", "ratio", "super_offload", "cpuadam_cores_perc" })

@@ -84,7 +84,7 @@ public sealed class FlatAdamW : IDisposable
         if (_anyDecay && decoupled)
         {
             // torch: param.mul_(1 - lr * weight_decay), here only where the mask says so (x * 1 is exact elsewhere).
-            var factor = where(_decayMask, tensor((float)(1 - learningRate * weightDecay)), tensor(1f));
+            var factor = where(_decayMask, Scalar((float)(1 - learningRate * weightDecay)), Scalar(1f));
             parameters.mul_(factor);
         }
         else if (_anyDecay)
@@ -93,7 +93,7 @@ public sealed class FlatAdamW : IDisposable
             gradient = where(_decayMask, gradients.add(parameters, alpha: weightDecay), gradients);
         }
 
-        ExpAvg.lerp_(gradient, tensor((float)(1 - beta1)));
+        ExpAvg.lerp_(gradient, Scalar((float)(1 - beta1)));
         ExpAvgSq.mul_(beta2).addcmul_(gradient, gradient, value: 1 - beta2);
 
         var biasCorrection1 = biasCorrection ? 1 - Math.Pow(beta1, StepCount) : 1.0;
@@ -115,6 +115,9 @@ public sealed class FlatAdamW : IDisposable
         ExpAvgSq.copy_(expAvgSq);
         StepCount = stepCount;
     }
+
+    /// <summary>A 0-dim fp32 tensor on the state's device (lerp_ and where take tensors; a CPU one beside CUDA operands is refused).</summary>
+    private Tensor Scalar(float value) => tensor(value, device: ExpAvg.device);
 
     public void Dispose()
     {

@@ -18,8 +18,7 @@ public sealed class EngineShardStateTests
 
         public Rig(int seed)
         {
-            torch.manual_seed(seed);
-            _model = nn.Sequential(("l1", nn.Linear(6, 8)), ("act", nn.Tanh()), ("l2", nn.Linear(8, 2)));
+            _model = Deterministic.Initialize(nn.Sequential(("l1", nn.Linear(6, 8)), ("act", nn.Tanh()), ("l2", nn.Linear(8, 2))), seed);
             _model.to(ScalarType.Float16);
             var named = _model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToArray();
             Layout = FlatLayout.Create(named.Select(p => (p.name, p.Item2.shape)), partitions: 1, alignment: 8);
@@ -41,8 +40,7 @@ public sealed class EngineShardStateTests
         public void TrainStep(int batch)
         {
             using var scope = NewDisposeScope();
-            torch.manual_seed(1000 + batch);
-            var input = randn(16, 6).to_type(ScalarType.Float16);
+            var input = Deterministic.Randn(1000 + batch, 16, 6).to_type(ScalarType.Float16);
             var loss = _model.forward(input).to_type(ScalarType.Float32).square().mean();
             (loss * Scaler.LossScale).backward();
             var check = Precision.UnscaleAndClip(Scaler.LossScale, maxGradNorm: 1.0);

@@ -23,8 +23,8 @@ public sealed class FlatAdamWTests
     {
         using var scope = NewDisposeScope();
         const double weightDecay = 0.1, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-        torch.manual_seed(7);
-        var reference = Parameters.ToDictionary(p => p.Name, p => new Parameter(randn(p.Shape)));
+        var reference = Parameters.Select((p, i) => (p.Name, Value: new Parameter(Deterministic.Randn(i, p.Shape))))
+            .ToDictionary(p => p.Name, p => p.Value);
         var decayed = Parameters.Where(p => WeightDecayRule.HuggingFaceDecays(p.Name)).Select(p => reference[p.Name]).ToList();
         var notDecayed = Parameters.Where(p => !WeightDecayRule.HuggingFaceDecays(p.Name)).Select(p => reference[p.Name]).ToList();
         Assert.Equal(3, decayed.Count);
@@ -52,9 +52,10 @@ public sealed class FlatAdamWTests
         for (var step = 0; step < 20; step++)
         {
             var lr = 1e-2 * (step + 1) / 20.0;
-            foreach (var (name, shape) in Parameters)
+            for (var i = 0; i < Parameters.Length; i++)
             {
-                var gradient = randn(shape);
+                var (name, shape) = Parameters[i];
+                var gradient = Deterministic.Randn(100 * (step + 1) + i, shape);
                 reference[name].grad = gradient.clone();
                 grads.View(name).copy_(gradient);
             }

@@ -10,8 +10,7 @@ public sealed class MixedPrecisionTests
 {
     private static (nn.Module<Tensor, Tensor> Model, (string Name, Tensor Parameter)[] Named) Model(ScalarType dtype)
     {
-        torch.manual_seed(3);
-        var model = nn.Sequential(("l1", nn.Linear(6, 5)), ("act", nn.Tanh()), ("l2", nn.Linear(5, 3)));
+        var model = Deterministic.Initialize(nn.Sequential(("l1", nn.Linear(6, 5)), ("act", nn.Tanh()), ("l2", nn.Linear(5, 3))), 3);
         model.to(dtype);
         return (model, model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToArray());
     }
@@ -20,13 +19,12 @@ public sealed class MixedPrecisionTests
     public void GlobalNormFromShardsMatchesTorchClipGradNorm()
     {
         using var scope = NewDisposeScope();
-        torch.manual_seed(11);
         var parameters = new[] { nn.Parameter(zeros(4, 7)), nn.Parameter(zeros(9)), nn.Parameter(zeros(3, 3)) };
         var layout = FlatLayout.Create(parameters.Select((p, i) => ($"p{i}", p.shape)), partitions: 3, alignment: 2);
         using var flat = new FlatBuffer(layout, ScalarType.Float32);
         for (var i = 0; i < parameters.Length; i++)
         {
-            var gradient = randn(parameters[i].shape) * 3;
+            var gradient = Deterministic.Randn(11 + i, parameters[i].shape) * 3;
             parameters[i].grad = gradient.clone();
             flat.View($"p{i}").copy_(gradient);
         }
@@ -61,7 +59,7 @@ public sealed class MixedPrecisionTests
         Assert.True(precision.Master.allclose(precision.ModelParameters.Data.to_type(ScalarType.Float32), rtol: 0, atol: 0));
 
         const double scale = 1024;
-        var input = randn(4, 6).to_type(ScalarType.Float16);
+        var input = Deterministic.Randn(5, 4, 6).to_type(ScalarType.Float16);
         var loss = model.forward(input).to_type(ScalarType.Float32).square().mean();
         (loss * scale).backward();
         var scaledHalfGradients = precision.ModelGradients.Data.to_type(ScalarType.Float32);
