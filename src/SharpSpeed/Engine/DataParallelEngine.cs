@@ -71,6 +71,11 @@ public sealed class DataParallelEngine : IDisposable
         };
         // Every rank sees the same overflow flag, so every rank's scaler follows the same sequence; rank 0 logs.
         LossScaler = LossScalers.Create(options.Precision, options.Fp16, group.Rank, log);
+        foreach (var (name, parameter) in _parameters.Where(p => p.Parameter.device_type != DeviceType.CPU))
+        {
+            throw new NotSupportedException(
+                $"parameter \"{name}\" is on {parameter.device}: DataParallelEngine keeps its flat buffers in CPU memory and does not train CUDA models yet");
+        }
         foreach (var (name, parameter) in _parameters.Where(p => p.Parameter.dtype != _modelType))
         {
             throw new ArgumentException($"parameter \"{name}\" is {parameter.dtype} but {options.Precision} training needs {_modelType}: cast the model first");

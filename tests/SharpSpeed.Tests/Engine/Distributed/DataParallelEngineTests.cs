@@ -120,6 +120,15 @@ public sealed class DataParallelEngineTests
         }
     }
 
+    [Fact]
+    public void AModelInTheWrongDtypeIsRefusedNamingTheParameter()
+    {
+        using var group = new SingleProcessGroup();
+        using var model = ParitySetup.CreateModel(ScalarType.Float32);
+        var error = Assert.Throws<ArgumentException>(() => new DataParallelEngine(Parameters(model), ParitySetup.Options("s2-a1-bf16"), group));
+        Assert.Contains("\"model.embed_tokens.weight\" is Float32", error.Message, StringComparison.Ordinal);
+    }
+
     private static Dictionary<string, float[]> Train(string run, EngineState? state, int firstStep, int steps, out EngineState captured)
     {
         using var group = new SingleProcessGroup();
