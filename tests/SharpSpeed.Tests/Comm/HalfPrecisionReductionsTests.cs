@@ -27,4 +27,29 @@ public sealed class HalfPrecisionReductionsTests
         }
         Assert.True(float.IsNaN(HalfPrecisionReductions.BFloat16ToSingle(HalfPrecisionReductions.SingleToBFloat16(float.NaN))));
     }
+
+    [Fact]
+    public void BFloat16SumMatchesLibTorchsAdditionAcrossVectorAndScalarPaths()
+    {
+        using var scope = NewDisposeScope();
+        var random = new Random(11);
+        float Draw() => (float)((random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-20, 20)));
+        var length = 1000 + 13; // whole 16-element vectors and a scalar tail
+        var a = Enumerable.Range(0, length).Select(_ => Draw()).ToArray();
+        var b = Enumerable.Range(0, length).Select(_ => Draw()).ToArray();
+        (a[3], b[3]) = (float.NaN, 1f);
+        (a[4], b[4]) = (float.PositiveInfinity, 2f);
+        (a[5], b[5]) = (3e38f, 3e38f); // overflows to infinity
+        var left = tensor(a).to(ScalarType.BFloat16);
+        var right = tensor(b).to(ScalarType.BFloat16);
+        var expected = (left + right).to(ScalarType.Float32).data<float>().ToArray();
+
+        var addend = left.to(ScalarType.Float32).data<float>().ToArray().Select(HalfPrecisionReductions.SingleToBFloat16).ToArray();
+        var sum = right.to(ScalarType.Float32).data<float>().ToArray().Select(HalfPrecisionReductions.SingleToBFloat16).ToArray();
+        HalfPrecisionReductions.AddBFloat16(addend, sum);
+        for (var i = 0; i < length; i++)
+        {
+            Assert.Equal(expected[i], HalfPrecisionReductions.BFloat16ToSingle(sum[i]));
+        }
+    }
 }

@@ -37,6 +37,7 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
     /// </summary>
     public static MpiProcessGroup Create()
     {
+        var mpi = MpiLibrary.Instance; // a missing libmpi fails here, before MPI counts as used
         lock (StateLock)
         {
             if (s_used)
@@ -47,7 +48,6 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
             }
             s_used = true;
         }
-        var mpi = MpiLibrary.Instance;
         (int Rank, int Size) world = default;
         MpiReductions? reductions = null;
         var queue = new CommQueue(
