@@ -4,7 +4,6 @@ using SharpSpeed.Engine.Flat;
 using SharpSpeed.Engine.Optim;
 using SharpSpeed.Engine.Precision;
 using SharpSpeed.Engine.Zero;
-using SharpSpeed.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,11 +22,17 @@ namespace SharpSpeed.Engine;
 /// Adam moments exist only for this rank's partition; gradients are reduce-scattered at the boundary. Stage 2: gradients
 /// are reduce-scattered after every micro-step's backward and accumulated in an fp32 partition; the full-size gradient
 /// exists only during backward. After the step, stages 1 and 2 all-gather the updated parameters.</para>
+/// <para>Precision: fp32 trains the flat buffer itself (it is the master copy). bf16 / fp16 keep 16-bit parameters and
+/// gradients, an fp32 master copy and fp32 gradients of the owned range; fp16 scales the loss with DeepSpeed's loss
+/// scaler, and an overflow on any rank (an infinite summed squared norm) makes every rank skip the step together.</para>
+/// <para>Buckets: stage 0 uses torch DDP's parameter-aligned buckets (<see cref="DdpBucketPlan"/>); ZeRO uses stripes
+/// of reduce_bucket_size / allgather_bucket_size elements across the partitions (<see cref="PartitionStripes"/>).</para>
 /// </summary>
 public sealed class DataParallelEngine : IDisposable
 {
     private readonly DataParallelEngineOptions _options;
     private readonly ProcessGroup _group;
+    private readonly Action<Tensor> _runBackward;
     private readonly List<(string Name, Tensor Parameter)> _parameters;
     private readonly FlatBuffer _model;
     private readonly FlatBuffer? _gradients;
@@ -44,9 +49,11 @@ public sealed class DataParallelEngine : IDisposable
     private long _appliedSteps;
 
     /// <param name="namedParameters">The model's parameters in model order, already in the precision's dtype.</param>
+    /// <param name="runBackward">Runs backward of a loss: pass the model's own (LlamaForCausalLM.Backward), which rethrows
+    /// failures of activation-checkpoint recomputation; plain <c>loss.backward()</c> by default.</param>
     /// <param name="log">Where the fp16 loss scaler's "OVERFLOW! Skipping step" lines go (rank 0 only).</param>
     public DataParallelEngine(IEnumerable<(string Name, Tensor Parameter)> namedParameters, DataParallelEngineOptions options, ProcessGroup group,
-        Action<string>? log = null)
+        Action<Tensor>? runBackward = null, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(namedParameters);
         ArgumentNullException.ThrowIfNull(options);
@@ -54,6 +61,7 @@ public sealed class DataParallelEngine : IDisposable
         options.Validate();
         _options = options;
         _group = group;
+        _runBackward = runBackward ?? (loss => loss.backward());
         _parameters = [.. namedParameters];
         _modelType = options.Precision switch
         {
@@ -63,6 +71,11 @@ public sealed class DataParallelEngine : IDisposable
         };
         // Every rank sees the same overflow flag, so every rank's scaler follows the same sequence; rank 0 logs.
         LossScaler = LossScalers.Create(options.Precision, options.Fp16, group.Rank, log);
+        foreach (var (name, parameter) in _parameters.Where(p => p.Parameter.device_type != DeviceType.CPU))
+        {
+            throw new NotSupportedException(
+                $"parameter \"{name}\" is on {parameter.device}: DataParallelEngine keeps its flat buffers in CPU memory and does not train CUDA models yet");
+        }
         foreach (var (name, parameter) in _parameters.Where(p => p.Parameter.dtype != _modelType))
         {
             throw new ArgumentException($"parameter \"{name}\" is {parameter.dtype} but {options.Precision} training needs {_modelType}: cast the model first");
@@ -117,6 +130,12 @@ public sealed class DataParallelEngine : IDisposable
 
     public int ZeroStage => _options.ZeroStage;
 
+    /// <summary>Stage 0's DDP buckets (null under ZeRO).</summary>
+    public DdpBucketPlan? DdpBuckets => _ddpBuckets;
+
+    /// <summary>With overlap_comm at stage 0: buckets started from gradient hooks during backward so far.</summary>
+    internal int BucketsLaunchedFromHooks => _overlapped?.BucketsLaunchedFromHooks ?? 0;
+
     /// <summary>Micro-steps (Backward calls) since the engine started.</summary>
     public long MicroSteps { get; private set; }
 
@@ -149,11 +168,11 @@ public sealed class DataParallelEngine : IDisposable
         {
             if (_overlapped is not null)
             {
-                _overlapped.Backward(() => _options.BackwardPass(loss), communicate: boundary);
+                _overlapped.Backward(loss, _runBackward, communicate: boundary);
             }
             else
             {
-                _options.BackwardPass(loss);
+                _runBackward(loss);
                 if (boundary)
                 {
                     AllReduceBuckets();
@@ -162,7 +181,7 @@ public sealed class DataParallelEngine : IDisposable
         }
         else if (_options.ZeroStage == 1)
         {
-            _options.BackwardPass(loss);
+            _runBackward(loss);
             if (boundary)
             {
                 _reduceStripes!.ReduceScatterAdd(_gradients!.Data, _fp32Gradients);
@@ -335,7 +354,7 @@ public sealed class DataParallelEngine : IDisposable
         transient.BindGradients(_parameters);
         try
         {
-            _options.BackwardPass(loss);
+            _runBackward(loss);
             _reduceStripes!.ReduceScatterAdd(transient.Data, _fp32Gradients);
         }
         finally

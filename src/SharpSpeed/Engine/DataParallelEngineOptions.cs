@@ -1,4 +1,3 @@
-using static TorchSharp.torch;
 using SharpSpeed.Engine.Config;
 using SharpSpeed.Engine.Optim;
 using SharpSpeed.Engine.Precision;
@@ -15,12 +14,6 @@ public sealed record DataParallelEngineOptions
 {
     /// <summary>0: data parallel (every rank holds everything); 1: optimizer states partitioned; 2: gradients too.</summary>
     public int ZeroStage { get; init; }
-
-    /// <summary>
-    /// How a loss is back-propagated: the model's own backward (it surfaces failures inside recomputed, checkpointed
-    /// layers, which TorchSharp would otherwise abort on) rather than a bare loss.backward().
-    /// </summary>
-    public Action<Tensor> BackwardPass { get; init; } = loss => loss.backward();
 
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
 

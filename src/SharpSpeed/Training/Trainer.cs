@@ -105,7 +105,7 @@ public sealed class Trainer
             $"{settings.GradientAccumulationSteps} x ranks {group.WorldSize}; ZeRO stage {settings.ZeroStage}");
 
         using var engine = new DataParallelEngine(
-            model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), settings.EngineOptions(schedule) with { BackwardPass = model.Backward }, group, Say);
+            model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), settings.EngineOptions(schedule), group, model.Backward, Say);
         var store = new CheckpointStore(checkpoints, group, tokenizerPath);
         var state = resumePath is null ? NewState(totalSteps, settings) : store.Restore(resumePath, engine);
         if (resumePath is not null)

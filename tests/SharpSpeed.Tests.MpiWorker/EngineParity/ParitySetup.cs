@@ -12,7 +12,7 @@ namespace SharpSpeed.Tests.EngineParity;
 /// <summary>
 /// The shared ground of the engine parity tests (compiled into the MPI worker and the test project): a very small
 /// LLaMA with tied embeddings (so one parameter has two uses), a fixed global batch per step with masked labels, and
-/// the hyper-parameters. A run is named like "s2-a4-fp32", "s0-a1-bf16" or "s0-a4-fp32-overlap" (stage, accumulation, precision).
+/// the hyper-parameters. A run is named like "s2-a4-fp32", "s0-a1-bf16" or "s0-a4-fp32-overlap" (stage, accumulation, precision; "overlap": overlap_comm; "big": default bucket sizes).
 /// </summary>
 public static class ParitySetup
 {
@@ -68,9 +68,10 @@ public static class ParitySetup
             AdamW = AdamW,
             Schedule = Schedule,
             GradientClipping = MaxGradNorm,
-            // Small buckets so every collective runs in several pieces on this small model (~12k parameters).
-            ReduceBucketSize = 1000,
-            AllgatherBucketSize = 1500,
+            // Small buckets so every collective runs in several pieces on this small model (~18k parameters); "big":
+            // DeepSpeed's default 5e8, where each ZeRO collective covers the whole buffer in place.
+            ReduceBucketSize = parts.Contains("big") ? 500_000_000 : 1000,
+            AllgatherBucketSize = parts.Contains("big") ? 500_000_000 : 1500,
             DdpFirstBucketCapBytes = 2048,
             DdpBucketCapBytes = 8192,
         };
@@ -86,7 +87,8 @@ public static class ParitySetup
     /// contiguous slice of the global batch, split into micro-batches; the loss is the token-loss sum * world / the
     /// global batch's label tokens, as the engine documents.
     /// </summary>
-    public static IReadOnlyList<DataParallelStepResult> Train(LlamaForCausalLM model, DataParallelEngine engine, string run, int rank, int world)
+    public static IReadOnlyList<DataParallelStepResult> Train(
+        LlamaForCausalLM model, DataParallelEngine engine, string run, int rank, int world, int firstStep = 0, int steps = Steps)
     {
         var accumulation = Options(run).GradientAccumulationSteps;
         var perRank = GlobalSequences / world;
@@ -96,7 +98,7 @@ public static class ParitySetup
             throw new ArgumentException($"{GlobalSequences} sequences do not split over {world} ranks x {accumulation} micro-batches");
         }
         var results = new List<DataParallelStepResult>();
-        for (var step = 0; step < Steps; step++)
+        for (var step = firstStep; step < firstStep + steps; step++)
         {
             using var scope = NewDisposeScope();
             var (ids, labels) = GlobalBatch(step);

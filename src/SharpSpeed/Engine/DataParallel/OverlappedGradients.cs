@@ -48,13 +48,13 @@ internal sealed class OverlappedGradients : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="backward"/>; when <paramref name="communicate"/>, all buckets are reduced (averaged) before it returns.</summary>
-    public void Backward(Action backward, bool communicate)
+    /// <summary>Runs backward of <paramref name="loss"/>; when <paramref name="communicate"/>, all buckets are reduced (averaged) before it returns.</summary>
+    public void Backward(Tensor loss, Action<Tensor> runBackward, bool communicate)
     {
         _communicate = communicate;
         try
         {
-            backward();
+            runBackward(loss);
             _error?.Throw();
             if (communicate)
             {
@@ -80,6 +80,9 @@ internal sealed class OverlappedGradients : IDisposable
         }
     }
 
+    /// <summary>Buckets whose all-reduce a gradient hook started while backward was still running (for tests and logs).</summary>
+    public int BucketsLaunchedFromHooks { get; private set; }
+
     public void UseStarted(int segment) => _pendingUses[segment]++;
 
     /// <summary>Called inside autograd's backward: must never throw (that aborts the process), so failures are stashed.</summary>
@@ -97,7 +100,7 @@ internal sealed class OverlappedGradients : IDisposable
                 _missingInBucket[_plan.BucketOf(segment)]--;
                 if (_communicate)
                 {
-                    LaunchReadyBuckets(force: false);
+                    BucketsLaunchedFromHooks += LaunchReadyBuckets(force: false);
                 }
             }
         }
@@ -121,13 +124,16 @@ internal sealed class OverlappedGradients : IDisposable
         }
     }
 
-    private void LaunchReadyBuckets(bool force)
+    private int LaunchReadyBuckets(bool force)
     {
+        var launched = 0;
         while (_nextBucket < _plan.Buckets.Count && (force || _missingInBucket[_nextBucket] == 0))
         {
             var slice = _gradients.Slice(_plan.Buckets[_nextBucket]).DetachFromDisposeScope();
             _inFlight.Add((_group.AllReduceAsync(slice, ReduceOp.Avg), slice));
             _nextBucket++;
+            launched++;
         }
+        return launched;
     }
 }

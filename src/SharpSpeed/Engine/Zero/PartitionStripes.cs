@@ -26,19 +26,31 @@ internal sealed class PartitionStripes : IDisposable
         _group = group;
         _layout = layout;
         _stripeLength = Math.Clamp(bucketElements / group.WorldSize, 1, layout.PartitionSize);
-        _buckets = [.. Enumerable.Range(0, overlap ? 2 : 1)
-            .Select(_ => empty(_stripeLength * group.WorldSize, dtype: dtype).DetachFromDisposeScope())];
+        // A bucket as large as the whole buffer needs no copy: the collective then runs in place on the buffer.
+        _buckets = WholeBufferAtOnce
+            ? []
+            : [.. Enumerable.Range(0, overlap ? 2 : 1).Select(_ => empty(_stripeLength * group.WorldSize, dtype: dtype).DetachFromDisposeScope())];
     }
 
     public long BucketBytes => _buckets.Sum(b => b.NumberOfElements * b.ElementSize);
 
+    private bool WholeBufferAtOnce => _stripeLength == _layout.PartitionSize;
+
     /// <summary>
     /// Averages <paramref name="full"/> (every rank's whole flat gradient) over ranks and adds this rank's partition of
-    /// the average into <paramref name="partitionAccumulator"/> (fp32, PartitionSize elements).
+    /// the average into <paramref name="partitionAccumulator"/> (fp32, PartitionSize elements). The other partitions of
+    /// <paramref name="full"/> are unspecified afterwards.
     /// </summary>
     public void ReduceScatterAdd(Tensor full, Tensor partitionAccumulator)
     {
         using var noGrad = no_grad();
+        if (WholeBufferAtOnce)
+        {
+            using var own = full.narrow(0, _group.Rank * _layout.PartitionSize, _layout.PartitionSize);
+            _group.ReduceScatter(full, own, ReduceOp.Avg);
+            partitionAccumulator.add_(own);
+            return;
+        }
         Pipeline(
             (bucket, offset, length) =>
             {
@@ -57,7 +69,7 @@ internal sealed class PartitionStripes : IDisposable
     public void AllGather(Tensor full)
     {
         using var noGrad = no_grad();
-        if (_stripeLength == _layout.PartitionSize)
+        if (WholeBufferAtOnce)
         {
             using var own = full.narrow(0, _group.Rank * _layout.PartitionSize, _layout.PartitionSize);
             _group.AllGather(own, full);

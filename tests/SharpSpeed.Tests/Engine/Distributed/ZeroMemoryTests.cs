@@ -37,6 +37,17 @@ public sealed class ZeroMemoryTests(EngineParityFixture fixture)
         // Buckets: reduce_bucket_size + allgather_bucket_size elements, rounded down to a multiple of N.
         var buckets = (1000 / world + 1500 / world) * world * 4L;
         Assert.Equal(buckets, stage2.Bytes("Buckets"));
+        Assert.Equal(0, stage0.Bytes("Buckets")); // DDP buckets are ranges of the gradient buffer itself
+    }
+
+    [Theory]
+    [InlineData(2, "s1-a1-fp32-big")]
+    [InlineData(3, "s2-a4-fp32-big")]
+    public void BucketsAsLargeAsThePartitionCostNoExtraMemory(int world, string run)
+    {
+        var memory = Memory(world, run);
+        Assert.Equal(0, memory.Bytes("Buckets"));
+        Assert.Equal(8 * memory.Psi / world, memory.Bytes("OptimizerStates"));
     }
 
     [Fact]
