@@ -9,7 +9,7 @@ namespace SharpSpeed.Tests.MpiWorker;
 
 /// <summary>
 /// Engine parity runs under mpirun: every rank trains each named run (see <see cref="ParitySetup"/>) with the
-/// DataParallelEngine over the MPI process group and reports the consolidated fp32 weights (base64 float32 in layout
+/// TrainingEngine over the MPI process group and reports the consolidated fp32 weights (base64 float32 in layout
 /// order), step results and its memory account in rankN.json.
 /// </summary>
 internal static class EngineScenario
@@ -37,7 +37,7 @@ internal static class EngineScenario
     {
         // Each rank starts from a different model so the broadcast from rank 0 is what makes them agree.
         using var model = CreateRankModel(group.Rank);
-        using var engine = new DataParallelEngine(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), ParitySetup.Options(run), group, model.Backward);
+        using var engine = new TrainingEngine(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), ParitySetup.Options(run), group, model.Backward);
         var steps = ParitySetup.Train(model, engine, run, group.Rank, group.WorldSize);
         var weights = engine.ConsolidatedWeights();
         var flat = cat(weights.Values.Select(w => w.reshape(-1)).ToList()).to(ScalarType.Float32);

@@ -25,7 +25,7 @@ internal static class EngineThroughputScenario
         using var group = ProcessGroups.Create("mpi");
         torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / group.WorldSize));
         using var model = LlamaForCausalLM.CreateRandom(NamedModelConfigs.Tiny, seed: 1);
-        var options = new DataParallelEngineOptions
+        var options = new TrainingEngineOptions
         {
             ZeroStage = stage,
             Schedule = new HuggingFaceSchedule(HfSchedulerType.Constant, 3e-4, 0, Steps),
@@ -34,7 +34,7 @@ internal static class EngineThroughputScenario
             ReduceBucketSize = 200_000_000,
             AllgatherBucketSize = 200_000_000,
         };
-        using var engine = new DataParallelEngine(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), options, group, model.Backward);
+        using var engine = new TrainingEngine(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), options, group, model.Backward);
         var forward = new Stopwatch();
         var backward = new Stopwatch();
         var step = new Stopwatch();

@@ -1,8 +1,8 @@
 namespace SharpSpeed.Engine;
 
 /// <summary>
-/// What one call of <see cref="TrainingEngine.Step"/> did. <see cref="IsBoundary"/> false: a micro-step inside gradient
-/// accumulation, nothing else happened. On a boundary either the optimizer step was applied or it was skipped because
-/// the gradients overflowed (fp16); GradNorm is the global norm before clipping.
+/// What one optimizer step did. <see cref="GradNorm"/> is the global norm of the averaged, unscaled gradients before
+/// clipping (inf / NaN when they overflowed); <see cref="LearningRate"/> is the rate the step used (or would have used,
+/// when skipped); <see cref="LossScale"/> is the scale the step's backward passes used.
 /// </summary>
-public sealed record StepResult(bool IsBoundary, bool Applied, bool Overflow, double GradNorm, double LearningRate, double LossScale);
+public sealed record StepResult(bool Skipped, double GradNorm, double LearningRate, double LossScale);

@@ -13,7 +13,7 @@ namespace SharpSpeed.Training;
 /// because the engine averages gradients over ranks as DeepSpeed does: so N micro-batches on M ranks give
 /// exactly the gradient of one batch of all their tokens.
 /// </summary>
-internal sealed class OptimizerStep(LlamaForCausalLM model, DataParallelEngine engine, ProcessGroup group, TrainingData data)
+internal sealed class OptimizerStep(LlamaForCausalLM model, TrainingEngine engine, ProcessGroup group, TrainingData data)
 {
     public StepOutcome Run(IReadOnlyList<int[]> microBatches)
     {
@@ -65,5 +65,5 @@ internal sealed class OptimizerStep(LlamaForCausalLM model, DataParallelEngine e
 
 /// <summary>What a step did, summed over ranks: mean loss per label token, label and input tokens, and this rank's time split.</summary>
 internal sealed record StepOutcome(
-    DataParallelStepResult Engine, double Loss, long LabelTokens, long InputTokens, long Samples,
+    StepResult Engine, double Loss, long LabelTokens, long InputTokens, long Samples,
     double ForwardMs, double BackwardMs, double OptimizerMs);

@@ -69,10 +69,10 @@ public sealed record RunSettings(
             ? LearningRateSchedules.FromDeepSpeed(scheduler, LearningRate)
             : LearningRateSchedules.FromHuggingFace(args.LrSchedulerType, LearningRate, args.WarmupSteps, args.WarmupRatio, totalSteps);
 
-    public DataParallelEngineOptions EngineOptions(ILearningRateSchedule schedule) =>
+    public TrainingEngineOptions EngineOptions(ILearningRateSchedule schedule) =>
         DeepSpeed is { } config
-            ? DataParallelEngineOptions.FromDeepSpeed(config, schedule, AdamW)
-            : new DataParallelEngineOptions
+            ? TrainingEngineOptions.FromDeepSpeed(config, schedule, AdamW)
+            : new TrainingEngineOptions
             {
                 ZeroStage = 0,
                 Precision = Precision,

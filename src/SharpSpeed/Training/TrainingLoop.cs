@@ -14,7 +14,7 @@ namespace SharpSpeed.Training;
 /// micro-batches that do not fill a whole accumulation are left out, so every step sees the same global batch size.
 /// </summary>
 internal sealed class TrainingLoop(
-    TrainingArguments args, RunSettings settings, LlamaForCausalLM model, DataParallelEngine engine, ProcessGroup group,
+    TrainingArguments args, RunSettings settings, LlamaForCausalLM model, TrainingEngine engine, ProcessGroup group,
     TrainingData data, CheckpointStore store, TrainerState state, TextWriter log, bool interactive)
 {
     public const string MetricsFileName = "metrics.jsonl";

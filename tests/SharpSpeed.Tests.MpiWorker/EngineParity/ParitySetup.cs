@@ -54,10 +54,10 @@ public static class ParitySetup
         return (ids, labels);
     }
 
-    public static DataParallelEngineOptions Options(string run)
+    public static TrainingEngineOptions Options(string run)
     {
         var parts = run.Split('-');
-        return new DataParallelEngineOptions
+        return new TrainingEngineOptions
         {
             ZeroStage = int.Parse(parts[0][1..], System.Globalization.CultureInfo.InvariantCulture),
             GradientAccumulationSteps = int.Parse(parts[1][1..], System.Globalization.CultureInfo.InvariantCulture),
@@ -87,8 +87,8 @@ public static class ParitySetup
     /// contiguous slice of the global batch, split into micro-batches; the loss is the token-loss sum * world / the
     /// global batch's label tokens, as the engine documents.
     /// </summary>
-    public static IReadOnlyList<DataParallelStepResult> Train(
-        LlamaForCausalLM model, DataParallelEngine engine, string run, int rank, int world, int firstStep = 0, int steps = Steps)
+    public static IReadOnlyList<StepResult> Train(
+        LlamaForCausalLM model, TrainingEngine engine, string run, int rank, int world, int firstStep = 0, int steps = Steps)
     {
         var accumulation = Options(run).GradientAccumulationSteps;
         var perRank = GlobalSequences / world;
@@ -97,7 +97,7 @@ public static class ParitySetup
         {
             throw new ArgumentException($"{GlobalSequences} sequences do not split over {world} ranks x {accumulation} micro-batches");
         }
-        var results = new List<DataParallelStepResult>();
+        var results = new List<StepResult>();
         for (var step = firstStep; step < firstStep + steps; step++)
         {
             using var scope = NewDisposeScope();

@@ -24,7 +24,7 @@ public sealed class CheckpointStore(CheckpointDirectory directory, ProcessGroup 
         Path.Combine("global_step" + step.ToString(CultureInfo.InvariantCulture),
             $"zero_pp_rank_{rank.ToString(CultureInfo.InvariantCulture)}_optim_states");
 
-    public string Save(long step, LlamaForCausalLM model, DataParallelEngine engine, TrainerState state, int? saveTotalLimit)
+    public string Save(long step, LlamaForCausalLM model, TrainingEngine engine, TrainerState state, int? saveTotalLimit)
     {
         var temporary = Directory.TemporaryPathFor(step);
         if (group.Rank == 0)
@@ -81,7 +81,7 @@ public sealed class CheckpointStore(CheckpointDirectory directory, ProcessGroup 
     /// Loads this rank's shard of <paramref name="checkpoint"/> into <paramref name="engine"/> (whose model was
     /// built from the checkpoint's folder) and returns the trainer state. Refuses a checkpoint of another world size.
     /// </summary>
-    public TrainerState Restore(string checkpoint, DataParallelEngine engine)
+    public TrainerState Restore(string checkpoint, TrainingEngine engine)
     {
         var manifest = CheckpointManifest.Verify(checkpoint);
         if (manifest.WorldSize != group.WorldSize)

@@ -13,7 +13,7 @@ namespace SharpSpeed.Tests.Engine.Distributed;
 /// What the engine communicates and when (through a recording one-process group), DDP's bucket plan, and bit-exact
 /// resume from a captured state.
 /// </summary>
-public sealed class DataParallelEngineTests
+public sealed class TrainingEngineTests
 {
     [Fact]
     public void DdpBucketsFollowReverseParameterOrderWithASmallFirstBucket()
@@ -125,7 +125,7 @@ public sealed class DataParallelEngineTests
     {
         using var group = new SingleProcessGroup();
         using var model = ParitySetup.CreateModel(ScalarType.Float32);
-        var error = Assert.Throws<ArgumentException>(() => new DataParallelEngine(Parameters(model), ParitySetup.Options("s2-a1-bf16"), group));
+        var error = Assert.Throws<ArgumentException>(() => new TrainingEngine(Parameters(model), ParitySetup.Options("s2-a1-bf16"), group));
         Assert.Contains("\"model.embed_tokens.weight\" is Float32", error.Message, StringComparison.Ordinal);
     }
 
@@ -133,7 +133,7 @@ public sealed class DataParallelEngineTests
     {
         using var group = new SingleProcessGroup();
         using var model = ParitySetup.CreateModel(ParitySetup.ModelType(run));
-        using var engine = new DataParallelEngine(Parameters(model), ParitySetup.Options(run), group, model.Backward);
+        using var engine = new TrainingEngine(Parameters(model), ParitySetup.Options(run), group, model.Backward);
         if (state is not null)
         {
             engine.RestoreState(state);
@@ -149,17 +149,17 @@ public sealed class DataParallelEngineTests
         return result;
     }
 
-    private static (CountingProcessGroup Group, DataParallelEngine Engine, LlamaForCausalLM Model) Start(string run)
+    private static (CountingProcessGroup Group, TrainingEngine Engine, LlamaForCausalLM Model) Start(string run)
     {
         var group = new CountingProcessGroup();
         var model = ParitySetup.CreateModel(ParitySetup.ModelType(run));
-        return (group, new DataParallelEngine(Parameters(model), ParitySetup.Options(run), group, model.Backward), model);
+        return (group, new TrainingEngine(Parameters(model), ParitySetup.Options(run), group, model.Backward), model);
     }
 
     private static IEnumerable<(string Name, Tensor Parameter)> Parameters(LlamaForCausalLM model) =>
         model.named_parameters().Select(p => (p.name, (Tensor)p.parameter));
 
-    private static void MicroStep(DataParallelEngine engine, LlamaForCausalLM model, int micro)
+    private static void MicroStep(TrainingEngine engine, LlamaForCausalLM model, int micro)
     {
         using var scope = NewDisposeScope();
         var (ids, labels) = ParitySetup.GlobalBatch(micro);

@@ -6,11 +6,11 @@ using SharpSpeed.Engine.Schedules;
 namespace SharpSpeed.Engine;
 
 /// <summary>
-/// How a <see cref="DataParallelEngine"/> trains: ZeRO stage, precision, optimizer, schedule, clipping, accumulation and
+/// How a <see cref="TrainingEngine"/> trains: ZeRO stage, precision, optimizer, schedule, clipping, accumulation and
 /// the communication buckets. Bucket sizes are in elements, as DeepSpeed's config gives them, except DDP's caps,
 /// which are bytes as in torch's DistributedDataParallel (bucket_cap_mb 25, first bucket 1 MB).
 /// </summary>
-public sealed record DataParallelEngineOptions
+public sealed record TrainingEngineOptions
 {
     /// <summary>0: data parallel (every rank holds everything); 1: optimizer states partitioned; 2: gradients too.</summary>
     public int ZeroStage { get; init; }
@@ -49,10 +49,10 @@ public sealed record DataParallelEngineOptions
     public long DdpFirstBucketCapBytes { get; init; } = 1L * 1024 * 1024;
 
     /// <summary>The options of a DeepSpeed config (zero section, precision, clipping, accumulation, AdamW) plus a schedule.</summary>
-    public static DataParallelEngineOptions FromDeepSpeed(DeepSpeedConfig config, ILearningRateSchedule schedule, AdamWOptions adamW)
+    public static TrainingEngineOptions FromDeepSpeed(DeepSpeedConfig config, ILearningRateSchedule schedule, AdamWOptions adamW)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new DataParallelEngineOptions
+        return new TrainingEngineOptions
         {
             ZeroStage = config.Zero.Stage,
             Precision = config.Precision,
