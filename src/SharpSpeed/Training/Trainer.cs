@@ -120,6 +120,12 @@ public sealed class Trainer
         var activationPeak = Math.Max(0, ProcessMemory.PeakResidentBytes() - baseline);
 
         var memory = GatherMemory(group, engine.Memory, activationPeak);
+        foreach (var rank in memory)
+        {
+            Say($"memory rank {rank.Rank}: parameters {RunReport.Bytes(rank.ParameterBytes)}, gradients {RunReport.Bytes(rank.GradientBytes)}, " +
+                $"fp32 master {RunReport.Bytes(rank.MasterWeightBytes)}, optimizer states {RunReport.Bytes(rank.OptimizerStateBytes)}, " +
+                $"buckets {RunReport.Bytes(rank.BucketBytes)}, working memory peak {RunReport.Bytes(rank.ActivationPeakBytes)}");
+        }
         if (isMain)
         {
             ModelFolder.Save(model, _args.OutputDir);

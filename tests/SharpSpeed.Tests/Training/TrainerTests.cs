@@ -12,27 +12,13 @@ namespace SharpSpeed.Tests.Training;
 /// </summary>
 public sealed class TrainerTests : IDisposable
 {
-    private static readonly Lazy<string> SmallModel = new(CreateSmallModel);
     private readonly string _root = Directory.CreateTempSubdirectory("sharpspeed-trainer-").FullName;
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static string CreateSmallModel()
-    {
-        var dir = Directory.CreateTempSubdirectory("sharpspeed-small-model-").FullName;
-        var config = NamedModelConfigs.Tiny with
-        {
-            HiddenSize = 64, IntermediateSize = 128, NumHiddenLayers = 2, NumAttentionHeads = 2, NumKeyValueHeads = 2, HeadDim = 32,
-        };
-        using var model = LlamaForCausalLM.CreateRandom(config, seed: 3);
-        ModelFolder.Save(model, dir);
-        ModelFolder.CopyTokenizer(BundledAssets.Locate(Trainer.BundledTokenizer), dir);
-        return dir;
-    }
-
     private TrainingArguments Args(string name, long maxSteps, int micro = 4, int accumulation = 1) => new()
     {
-        ModelNameOrPath = SmallModel.Value,
+        ModelNameOrPath = SmallTrainingModel.Folder,
         OutputDir = Path.Combine(_root, name),
         MaxSteps = maxSteps,
         PerDeviceTrainBatchSize = micro,
@@ -49,7 +35,7 @@ public sealed class TrainerTests : IDisposable
     private static TrainingOutcome Train(TrainingArguments args) =>
         new Trainer(args, new HashSet<string>(), TextWriter.Null, interactive: false).Run();
 
-    private static Dictionary<string, Tensor> Weights(string dir) => StateDictFiles.Load(dir);
+    private static Dictionary<string, Tensor> Weights(string dir) => SmallTrainingModel.Weights(dir);
 
     [Fact]
     public void AccumulatedMicroBatchesGiveTheWeightsOfOneBigBatch()
