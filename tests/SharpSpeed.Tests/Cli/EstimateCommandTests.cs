@@ -1,18 +1,10 @@
 using System.Text.Json;
-using SharpSpeed.Cli;
+using static SharpSpeed.Tests.Cli.CliRunner;
 
 namespace SharpSpeed.Tests.Cli;
 
 public sealed class EstimateCommandTests
 {
-    private static (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exitCode = SharpSpeedCommandLine.Run(args, output, error);
-        return (exitCode, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public void JsonReproducesThePapersTable()
     {

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using SharpSpeed.Cli;
 using SharpSpeed.Data.Tokenization;
 using SharpSpeed.IO;
 using SharpSpeed.Models;
+using static SharpSpeed.Tests.Cli.CliRunner;
 
 namespace SharpSpeed.Tests.Cli;
 
@@ -13,13 +13,6 @@ public sealed class ModelCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exitCode = SharpSpeedCommandLine.Run(args, output, error);
-        return (exitCode, output.ToString(), error.ToString());
-    }
 
     [Fact]
     public void InitTinyThenGenerateJsonGivesTheGreedyContinuation()

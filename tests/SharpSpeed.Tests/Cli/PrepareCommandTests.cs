@@ -1,21 +1,13 @@
 using System.Text.Json;
-using SharpSpeed.Cli;
 using SharpSpeed.Data.Oasst;
 using SharpSpeed.Data.Readers;
 using SharpSpeed.Tests.Data;
+using static SharpSpeed.Tests.Cli.CliRunner;
 
 namespace SharpSpeed.Tests.Cli;
 
 public sealed class PrepareCommandTests
 {
-    private static (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exitCode = SharpSpeedCommandLine.Run(args, output, error);
-        return (exitCode, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public void Json_ReportsTheContractKeysAndReusesTheCache()
     {

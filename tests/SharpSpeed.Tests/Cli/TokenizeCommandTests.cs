@@ -1,19 +1,12 @@
 using System.Text.Json;
-using SharpSpeed.Cli;
 using SharpSpeed.IO;
 using SharpSpeed.Tests.Data.Tokenization;
+using static SharpSpeed.Tests.Cli.CliRunner;
 
 namespace SharpSpeed.Tests.Cli;
 
 public sealed class TokenizeCommandTests
 {
-    private static (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exitCode = SharpSpeedCommandLine.Run(args, output, error);
-        return (exitCode, output.ToString(), error.ToString());
-    }
 
     private static int[] IdsOf(string json)
     {
