@@ -17,6 +17,9 @@ internal sealed class OptimizerStep(LlamaForCausalLM model, TrainingEngine engin
 {
     public StepOutcome Run(IReadOnlyList<int[]> microBatches)
     {
+        // Every tensor made during the step is freed when it ends, not whenever the GC finalizes it (native
+        // memory the GC cannot see would otherwise pile up by gigabytes).
+        using var stepScope = NewDisposeScope();
         var batches = microBatches.Select(indices => data.Collate(data.Train, indices)).ToList();
         try
         {
