@@ -105,6 +105,33 @@ public sealed class TrainingEngineTests
         }
     }
 
+    [Theory]
+    [InlineData("s0-a1-fp32")]
+    [InlineData("s2-a1-fp32")]
+    [InlineData("s0-a1-fp16")]
+    public void NonFiniteGradientsSkipTheStepAndLeaveTheWeights(string run)
+    {
+        var (group, engine, model) = Start(run);
+        using (group)
+        using (engine)
+        using (model)
+        {
+            using var scope = NewDisposeScope();
+            var before = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+            var (ids, _) = ParitySetup.GlobalBatch(0);
+            // A loss whose gradient is NaN everywhere it reaches: what an fp16 overflow or a bad batch produces.
+            engine.Backward(model.Forward(ids.narrow(0, 0, 2)).sum() * float.NaN);
+            var result = engine.Step();
+            Assert.True(result.Skipped, $"{run}: a NaN gradient must skip the step");
+            Assert.False(double.IsFinite(result.GradNorm));
+            Assert.Equal(0, engine.AppliedSteps);
+            foreach (var (name, parameter) in model.named_parameters())
+            {
+                Assert.True(before[name].bytes.SequenceEqual(parameter.detach().bytes), $"{run}: {name} changed by a skipped step");
+            }
+        }
+    }
+
     [Fact]
     public void RestoringAnotherWorldSizeIsRefusedWithAClearMessage()
     {
