@@ -43,7 +43,7 @@ internal sealed class TrainingArgumentOptions
         Add<int>("--save_steps", "checkpoint every N optimizer steps", (a, v) => a with { SaveSteps = v });
         Add<int>("--save_total_limit", "keep at most N checkpoints", (a, v) => a with { SaveTotalLimit = v });
         Add<int>("--eval_steps", "evaluate every N optimizer steps (default: once per epoch)", (a, v) => a with { EvalSteps = v });
-        Add<string>("--resume_from_checkpoint", "checkpoint folder, or 'true' for output_dir/latest", (a, v) => a with { ResumeFromCheckpoint = v });
+        Add<string>("--resume_from_checkpoint", "checkpoint folder; 'true' for output_dir/latest; 'auto': latest if there is one, else start afresh", (a, v) => a with { ResumeFromCheckpoint = v });
         Add<int>("--seed", "random seed for initialisation, shuffling and dropout", (a, v) => a with { Seed = v });
         Add<bool>("--bf16", "bfloat16 model with fp32 master weights", (a, v) => a with { Bf16 = v });
         Add<bool>("--fp16", "float16 model with fp32 master weights and dynamic loss scaling", (a, v) => a with { Fp16 = v });

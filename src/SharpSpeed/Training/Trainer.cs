@@ -59,10 +59,14 @@ public sealed class Trainer
         manual_seed(_args.Seed);
 
         var checkpoints = new CheckpointDirectory(_args.OutputDir);
-        var resumePath = _args.ResumeFromCheckpoint is { } resume ? checkpoints.ResolveResume(resume) : null;
+        // "auto" (what launch's restarts pass): the latest checkpoint if one was completed, else a fresh start.
+        var automatic = string.Equals(_args.ResumeFromCheckpoint, "auto", StringComparison.OrdinalIgnoreCase);
+        var resumePath = _args.ResumeFromCheckpoint is not { } resume ? null
+            : automatic ? (checkpoints.List().Count > 0 ? checkpoints.ResolveResume("true") : null)
+            : checkpoints.ResolveResume(resume);
         if (isMain)
         {
-            PrepareOutputDirectory(checkpoints, resumePath is not null);
+            PrepareOutputDirectory(checkpoints, resuming: resumePath is not null, replaceUncheckpointed: automatic);
         }
         group.Barrier();
 
@@ -153,7 +157,7 @@ public sealed class Trainer
         return new TrainingOutcome(_args.OutputDir, summary);
     }
 
-    private void PrepareOutputDirectory(CheckpointDirectory checkpoints, bool resuming)
+    private void PrepareOutputDirectory(CheckpointDirectory checkpoints, bool resuming, bool replaceUncheckpointed)
     {
         Directory.CreateDirectory(_args.OutputDir);
         checkpoints.ClearTemporary();
@@ -163,7 +167,7 @@ public sealed class Trainer
         }
         var previous = checkpoints.List();
         var metrics = Path.Combine(_args.OutputDir, TrainingLoop.MetricsFileName);
-        if ((previous.Count > 0 || File.Exists(metrics)) && !_args.OverwriteOutputDir)
+        if ((previous.Count > 0 || File.Exists(metrics)) && !_args.OverwriteOutputDir && !(replaceUncheckpointed && previous.Count == 0))
         {
             throw new InvalidOperationException(
                 $"{_args.OutputDir} already holds a run ({(previous.Count > 0 ? Path.GetFileName(previous[^1].Path) : TrainingLoop.MetricsFileName)}): " +

@@ -56,7 +56,7 @@ public sealed class MpirunCommandTests
         var request = new LaunchRequest(Train) { WrapsTrain = true, MaxRestarts = 2 };
         Assert.Equal(Train, MpirunCommand.Plan(request, Machine(2, false)).Arguments.TakeLast(Train.Length));
         Assert.Equal(
-            [.. Train, "--resume_from_checkpoint", "true"],
+            [.. Train, "--resume_from_checkpoint", "auto"],
             MpirunCommand.Plan(request, Machine(2, false), attempt: 1).Arguments.TakeLast(Train.Length + 2));
         var other = new LaunchRequest(["sh", "-c", "exit 1"]) { MaxRestarts = 2 };
         Assert.Equal(["sh", "-c", "exit 1"], MpirunCommand.Plan(other, Machine(2, false), attempt: 1).Arguments.TakeLast(3));

@@ -84,6 +84,22 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void AutoResumeStartsAfreshWithoutACheckpointAndResumesFromOne()
+    {
+        // What launch's restarts pass: the failed attempt may or may not have saved a checkpoint.
+        var unsaved = Args("auto-unsaved", maxSteps: 2);
+        Train(unsaved);
+        Train(unsaved with { ResumeFromCheckpoint = "auto" });
+        Assert.Equal(2, SharpSpeed.Training.Reporting.MetricsLog.Read(Path.Combine(unsaved.OutputDir, "metrics.jsonl")).Count);
+
+        var saved = Args("auto-saved", maxSteps: 2) with { SaveSteps = 2 };
+        Train(saved);
+        Train(saved with { MaxSteps = 3, ResumeFromCheckpoint = "auto" });
+        Assert.Equal(3, TrainerState.Load(saved.OutputDir).GlobalStep);
+        Assert.Equal(3, SharpSpeed.Training.Reporting.MetricsLog.Read(Path.Combine(saved.OutputDir, "metrics.jsonl")).Count);
+    }
+
+    [Fact]
     public void ConvertConsolidatesTheCheckpointIntoAnHfFolder()
     {
         var args = Args("convert", maxSteps: 2) with { SaveSteps = 2 };

@@ -98,7 +98,7 @@ public sealed record MpirunCommand(
         {
             return request.RankCommand;
         }
-        return [.. request.RankCommand, "--resume_from_checkpoint", "true"];
+        return [.. request.RankCommand, "--resume_from_checkpoint", "auto"];
     }
 
     private static void Validate(LaunchRequest request)
