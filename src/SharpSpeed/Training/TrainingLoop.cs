@@ -55,7 +55,10 @@ internal sealed class TrainingLoop(
                 result.Add(outcome);
 
                 var logged = state.GlobalStep % args.LoggingSteps == 0 || state.GlobalStep == totalSteps;
-                var line = window.Metrics(state.GlobalStep, state.Epoch, outcome);
+                var line = window.Metrics(state.GlobalStep, state.Epoch, outcome) with
+                {
+                    SkippedSteps = result.SkippedSteps,
+                };
                 if (logged)
                 {
                     metrics?.Write(line);
@@ -163,5 +166,12 @@ internal sealed class LoopResult
     public List<EpochSummary> Epochs { get; } = [];
     public TimeSpan WallTime { get; set; }
 
-    public void Add(StepOutcome outcome) => Steps.Add(outcome);
+    /// <summary>Steps skipped because the gradients were not finite (fp16 overflow).</summary>
+    public long SkippedSteps { get; private set; }
+
+    public void Add(StepOutcome outcome)
+    {
+        Steps.Add(outcome);
+        SkippedSteps += outcome.Engine.Skipped ? 1 : 0;
+    }
 }
