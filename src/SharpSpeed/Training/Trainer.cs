@@ -71,9 +71,9 @@ public sealed class Trainer
         group.Barrier();
 
         // Precision and batch sizes first (a DeepSpeed file may set them); the real step count once the data is known.
-        var hidden = 0;
-        var provisional = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps: 1, hidden);
         var modelDir = resumePath ?? _args.ModelNameOrPath;
+        var hidden = (modelDir is null ? NamedModelConfigs.Tiny : ModelConfig.LoadFromDirectory(modelDir)).HiddenSize;
+        var provisional = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps: 1, hidden);
         var dtype = provisional.Precision switch
         {
             TrainingPrecision.Bf16 => ScalarType.BFloat16,
@@ -101,7 +101,7 @@ public sealed class Trainer
         }
         var totalSteps = _args.MaxSteps > 0 ? _args.MaxSteps : (long)Math.Ceiling(_args.NumTrainEpochs * stepsPerEpoch);
         var epochs = (int)((totalSteps + stepsPerEpoch - 1) / stepsPerEpoch);
-        var settings = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps, model.Config.HiddenSize);
+        var settings = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps, hidden);
         var schedule = settings.Schedule(_args, totalSteps);
         Say($"data: {data.Train.Count} training examples ({data.Prepared.Origin} token cache), " +
             $"{data.Validation?.Count ?? 0} validation; {stepsPerEpoch} steps per epoch, {totalSteps} steps in {epochs} epoch(s); " +

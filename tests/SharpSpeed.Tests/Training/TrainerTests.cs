@@ -100,6 +100,33 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void AnHfStyleAutoDeepSpeedConfigIsFilledFromTheArguments()
+    {
+        var config = Path.Combine(_root, "ds_auto.json");
+        File.WriteAllText(config, """
+            {
+              "train_batch_size": "auto", "train_micro_batch_size_per_gpu": "auto", "gradient_accumulation_steps": "auto",
+              "gradient_clipping": "auto", "fp16": { "enabled": "auto" }, "bf16": { "enabled": "auto" },
+              "optimizer": { "type": "AdamW", "params": { "lr": "auto", "betas": "auto", "eps": "auto", "weight_decay": "auto" } },
+              "scheduler": { "type": "WarmupDecayLR",
+                             "params": { "warmup_min_lr": "auto", "warmup_max_lr": "auto", "warmup_num_steps": "auto", "total_num_steps": "auto" } },
+              "zero_optimization": { "stage": 2, "overlap_comm": true, "reduce_bucket_size": "auto", "allgather_bucket_size": 5e8 }
+            }
+            """);
+        var args = Args("ds-auto", maxSteps: 6, micro: 2, accumulation: 2) with { Deepspeed = config, WarmupSteps = 1 };
+        var outcome = Train(args);
+        Assert.Equal(2, outcome.Summary.ZeroStage);
+        Assert.Equal(2, outcome.Summary.GradientAccumulationSteps);
+        var metrics = SharpSpeed.Training.Reporting.MetricsLog.Read(Path.Combine(args.OutputDir, "metrics.jsonl"));
+        // WarmupDecayLR from "auto", in DeepSpeed's counting (warm-up of at least 2 iterations, iteration = step - 1):
+        // steps 1-2 at warmup_min_lr 0, step 3 at --learning_rate, then linear decay to 0 at total_num_steps = 6.
+        Assert.Equal(6, metrics.Count);
+        Assert.Equal(0, metrics[0].LearningRate);
+        Assert.Equal(args.LearningRate, metrics[2].LearningRate, 12);
+        Assert.Equal(args.LearningRate * 2 / 4, metrics[5].LearningRate, 12);
+    }
+
+    [Fact]
     public void ConvertConsolidatesTheCheckpointIntoAnHfFolder()
     {
         var args = Args("convert", maxSteps: 2) with { SaveSteps = 2 };
