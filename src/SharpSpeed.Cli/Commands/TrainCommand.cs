@@ -17,7 +17,7 @@ internal static class TrainCommand
     public static readonly (string Flag, string? Value)[] DemoRecipe =
     [
         ("--num_train_epochs", "8"), ("--per_device_train_batch_size", "8"), ("--gradient_accumulation_steps", "1"),
-        ("--learning_rate", "3e-3"), ("--warmup_ratio", "0.05"), ("--lr_scheduler_type", "cosine"),
+        ("--learning_rate", "5e-4"), ("--warmup_ratio", "0.05"), ("--lr_scheduler_type", "cosine"),
         ("--weight_decay", "0.01"), ("--max_seq_length", "256"), ("--logging_steps", "10"), ("--save_steps", "0"),
         ("--top_k", "2"),
     ];
