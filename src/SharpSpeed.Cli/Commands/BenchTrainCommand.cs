@@ -29,6 +29,10 @@ internal static class BenchTrainCommand
     private static readonly Option<int> ZeroStage = Int("--zero_stage", "0 (DDP), 1 or 2.", 0);
     private static readonly Option<int> Threads = Int("--threads", "Threads per rank (default: launch's cores / ranks, else libtorch's).", 0);
     private static readonly Option<bool> Bf16 = new("--bf16") { Description = "bf16 model with fp32 master weights (default fp32)." };
+    private static readonly Option<bool> OverlapComm = new("--overlap_comm")
+    {
+        Description = "Communicate gradients from hooks during backward (torch DDP's behaviour; DeepSpeed's overlap_comm).",
+    };
     private static readonly Option<string> Backend = new("--backend")
     {
         Description = "Process group backend: auto, mpi, nccl.",
@@ -41,7 +45,7 @@ internal static class BenchTrainCommand
         var command = new Command("train", "Training throughput (tokens/s), step time split and MFU of a tiny LLaMA on a synthetic batch; run under launch for several ranks.")
         {
             HiddenSize, NumLayers, NumHeads, IntermediateSize, VocabSize, SequenceLength, BatchSize, Steps, Warmup, ZeroStage, Threads,
-            Bf16, Backend, Json,
+            Bf16, OverlapComm, Backend, Json,
         };
         command.SetAction(parse =>
         {
@@ -73,6 +77,7 @@ internal static class BenchTrainCommand
                     WarmupSteps = parse.GetValue(Warmup),
                     ZeroStage = parse.GetValue(ZeroStage),
                     Precision = parse.GetValue(Bf16) ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32,
+                    OverlapComm = parse.GetValue(OverlapComm),
                 };
                 var threads = parse.GetValue(Threads);
                 if (threads > 0)
@@ -132,6 +137,7 @@ internal static class BenchTrainCommand
             ["backend"] = backend,
             ["params"] = r.Parameters,
             ["zero_stage"] = settings.ZeroStage,
+            ["overlap_comm"] = settings.OverlapComm,
             ["dtype"] = settings.Precision == TrainingPrecision.Bf16 ? "bfloat16" : "float32",
             ["hidden_size"] = model.HiddenSize,
             ["num_layers"] = model.NumHiddenLayers,

@@ -39,6 +39,7 @@ public static class TrainingBenchmark
             AdamW = new AdamWOptions(WeightDecay: 0.0),
             Schedule = new HuggingFaceSchedule(HfSchedulerType.Constant, settings.LearningRate, 0, settings.Steps + settings.WarmupSteps),
             GradientClipping = settings.GradientClipping,
+            OverlapComm = settings.OverlapComm,
         };
         using var engine = new TrainingEngine(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), options, group, model.Backward);
 
@@ -48,7 +49,7 @@ public static class TrainingBenchmark
         var peak = ComputeBudget.MeasureGroupPeak(group);
         log($"bench train: {group.WorldSize} rank(s) [{group.Backend}], {get_num_threads()} thread(s) per rank, " +
             $"{settings.Model.ParameterCount():N0} parameters, batch {settings.BatchSize} x seq {settings.SequenceLength} per rank, " +
-            $"ZeRO stage {settings.ZeroStage}, {settings.Precision}; {settings.WarmupSteps} warm-up + {settings.Steps} timed steps");
+            $"ZeRO stage {settings.ZeroStage}{(settings.OverlapComm ? " with overlap_comm" : "")}, {settings.Precision}; {settings.WarmupSteps} warm-up + {settings.Steps} timed steps");
 
         double forwardMs = 0, backwardMs = 0, optimizerMs = 0, firstLoss = double.NaN, lastLoss = double.NaN;
         var total = Stopwatch.StartNew();

@@ -31,6 +31,9 @@ public sealed record TrainingBenchmarkSettings
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
     public long Seed { get; init; } = 42;
 
+    /// <summary>Start gradient communication from hooks during backward (torch DDP always does; DeepSpeed's overlap_comm).</summary>
+    public bool OverlapComm { get; init; }
+
     /// <summary>AdamW as the PyTorch reference (bench/pytorch_reference.py) runs it: lr 1e-3, torch's betas and eps, no decay.</summary>
     public double LearningRate { get; init; } = 1e-3;
 

@@ -29,12 +29,13 @@ public sealed class BenchTrainCommandTests
     }
 
     [Fact]
-    public async Task TwoLaunchedRanksUnderZero2ReportTheGlobalTokens()
+    public async Task TwoLaunchedRanksUnderZero2WithOverlapReportTheGlobalTokens()
     {
-        var (exitCode, output, error) = await LaunchedCli.RunAsync(["launch", "--nproc_per_node", "2", "bench", "train", .. Shape, "--zero_stage", "2"]);
+        var (exitCode, output, error) = await LaunchedCli.RunAsync(["launch", "--nproc_per_node", "2", "bench", "train", .. Shape, "--zero_stage", "2", "--overlap_comm"]);
         Assert.True(exitCode == 0, output + error);
         var report = JsonDocument.Parse(output.Trim()).RootElement; // rank 0 only prints
         Assert.Equal("mpi", report.GetProperty("backend").GetString());
+        Assert.True(report.GetProperty("overlap_comm").GetBoolean());
         CheckConsistent(report, worldSize: 2, zeroStage: 2);
     }
 
