@@ -20,7 +20,7 @@ var oursLoad = loading.Elapsed.TotalMilliseconds;
 loading.Restart();
 using var hf = new Tokenizers.DotNet.Tokenizer(ours.TokenizerJsonPath);
 var hfLoad = loading.Elapsed.TotalMilliseconds;
-var documents = positional.Length > 1 ? Corpus.FromFile(positional[1]) : Corpus.Default();
+var documents = positional.Length > 1 ? BenchmarkCorpus.FromFile(positional[1]) : BenchmarkCorpus.Default();
 var megabytes = documents.Sum(d => Encoding.UTF8.GetByteCount(d)) / 1e6;
 Console.WriteLine($"tokenizer {ours.TokenizerJsonPath}");
 Console.WriteLine($"load      SharpSpeed {oursLoad:F0} ms, HF Rust {hfLoad:F0} ms (first load in this process)");
@@ -53,50 +53,4 @@ void Report(string name, Func<long> encodeAll)
         best = Math.Min(best, clock.Elapsed.TotalSeconds);
     }
     Console.WriteLine($"{name,-44} {count / best,12:N0} tokens/s  {megabytes / best,7:F2} MB/s  ({count:N0} tokens, best of 3: {best * 1000:F0} ms)");
-}
-
-/// <summary>Benchmark documents: paragraphs of a text file, or a built-in mix of English, Chinese and code.</summary>
-internal static class Corpus
-{
-    public static string[] FromFile(string path) =>
-        File.ReadAllText(path).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
-
-    /// <summary>
-    /// Licence texts and C# sources found on this machine (English prose, code) plus seeded Chinese paragraphs
-    /// drawn from common characters with punctuation, so the three kinds of text weigh roughly equally.
-    /// </summary>
-    public static string[] Default()
-    {
-        var documents = new List<string>();
-        foreach (var file in Directory.EnumerateFiles("/usr/share/common-licenses").Order().Take(12))
-        {
-            documents.AddRange(FromFile(file));
-        }
-        var sources = Path.Combine(AppContext.BaseDirectory, "../../../../../src");
-        if (Directory.Exists(sources))
-        {
-            foreach (var file in Directory.EnumerateFiles(sources, "*.cs", SearchOption.AllDirectories).Order())
-            {
-                documents.Add(File.ReadAllText(file));
-            }
-        }
-        const string common = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质";
-        var random = new Random(7);
-        var target = documents.Sum(d => d.Length) / 2;
-        for (var written = 0; written < target;)
-        {
-            var paragraph = new StringBuilder();
-            for (var sentence = random.Next(2, 8); sentence > 0; sentence--)
-            {
-                for (var length = random.Next(8, 30); length > 0; length--)
-                {
-                    paragraph.Append(common[random.Next(common.Length)]);
-                }
-                paragraph.Append(random.Next(4) == 0 ? "，" : "。");
-            }
-            documents.Add(paragraph.ToString());
-            written += paragraph.Length;
-        }
-        return documents.ToArray();
-    }
 }

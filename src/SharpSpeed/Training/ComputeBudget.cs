@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SharpSpeed.Comm;
 using SharpSpeed.Models;
 using static TorchSharp.torch;
 
@@ -38,5 +39,15 @@ public static class ComputeBudget
             best = Math.Min(best, clock.Elapsed.TotalSeconds);
         }
         return 2.0 * size * size * size * repeats / best;
+    }
+
+    /// <summary>The fp32 matmul rate all ranks reach together (summed), measured at once so they share the cores as in training; collective.</summary>
+    public static double MeasureGroupPeak(ProcessGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        group.Barrier();
+        using var rate = tensor(new[] { (float)MeasureMatmulPeak() });
+        group.AllReduce(rate, ReduceOp.Sum);
+        return rate.item<float>();
     }
 }

@@ -117,7 +117,7 @@ public sealed class Trainer
             Say($"resumed from {resumePath} at step {state.GlobalStep} (epoch {state.DataEpoch}, micro-batch {state.DataStepInEpoch})");
         }
 
-        var peak = MeasurePeak(group);
+        var peak = ComputeBudget.MeasureGroupPeak(group);
         var loop = new TrainingLoop(_args, settings, model, engine, group, data, store, state, _log, _interactive && isMain);
         var baseline = ProcessMemory.ResidentBytes();
         var result = loop.Run(totalSteps, epochs, stepsPerEpoch);
@@ -189,15 +189,6 @@ public sealed class Trainer
         EvalSteps = _args.EvalSteps,
         TrainBatchSize = settings.MicroBatchSize,
     };
-
-    /// <summary>The fp32 matmul rate all ranks reach together, measured at once so they share the cores as in training.</summary>
-    private static double MeasurePeak(ProcessGroup group)
-    {
-        group.Barrier();
-        using var rate = tensor(new[] { (float)ComputeBudget.MeasureMatmulPeak() });
-        group.AllReduce(rate, ReduceOp.Sum);
-        return rate.item<float>();
-    }
 
     private static List<RankMemory> GatherMemory(ProcessGroup group, MemoryAccount account, long activationPeak)
     {

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using SharpSpeed.Tests.Cli;
 
 namespace SharpSpeed.Tests.Comm;
 
@@ -9,33 +9,11 @@ public sealed class BenchCommTests
     [Fact]
     public async Task ReportsAlgorithmAndBusBandwidthOfEachCollective()
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])[Path.Combine(AppContext.BaseDirectory, "SharpSpeed.Cli.dll"), "launch", "--nproc_per_node", "2",
-                     "bench", "comm", "-b", "1K", "-e", "4K", "-f", "4", "-n", "3", "-w", "1", "--json"])
-        {
-            info.ArgumentList.Add(argument);
-        }
-        info.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-        using var process = Process.Start(info)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
-        using (var deadline = new CancellationTokenSource(MpiJob.Timeout))
-        {
-            try
-            {
-                await process.WaitForExitAsync(deadline.Token);
-            }
-            finally
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
-        }
-        Assert.True(process.ExitCode == 0, await output + await error);
+        var (exitCode, output, error) = await LaunchedCli.RunAsync(
+            "launch", "--nproc_per_node", "2", "bench", "comm", "-b", "1K", "-e", "4K", "-f", "4", "-n", "3", "-w", "1", "--json");
+        Assert.True(exitCode == 0, output + error);
 
-        var report = JsonDocument.Parse((await output).Trim()).RootElement; // rank 0 prints one JSON object, nothing else
+        var report = JsonDocument.Parse(output.Trim()).RootElement; // rank 0 prints one JSON object, nothing else
         Assert.Equal(2, report.GetProperty("world_size").GetInt32());
         Assert.Equal("mpi", report.GetProperty("backend").GetString());
         var results = report.GetProperty("results").EnumerateArray().ToList();

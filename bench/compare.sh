@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SharpSpeed vs PyTorch, side by side: builds SharpSpeed, trains the same tiny LLaMA with `sharpspeed bench train`
+# and with bench/pytorch_reference.py (Debian's python3-torch, DDP over gloo) at 1 and 2 ranks, with the same threads
+# per rank (the machine's cores / ranks), and prints tokens/s of both and their ratio.
+#   bench/compare.sh [--steps N] [--warmup N] [--repeats N] [--cores N]
+# Each configuration runs --repeats times (default 3) and the best tokens/s counts. Every JSON report is kept in
+# bench/results/ (created). Needs: .NET SDK 10, OpenMPI, /usr/bin/python3 with python3-torch.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+steps=20 warmup=3 repeats=3 cores="$(nproc)"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --steps) steps="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --repeats) repeats="$2"; shift 2 ;;
+    --cores) cores="$2"; shift 2 ;;
+    *) echo "compare.sh: unknown argument '$1' (use --steps, --warmup, --repeats, --cores)" >&2; exit 2 ;;
+  esac
+done
+python=/usr/bin/python3
+if ! OMP_WAIT_POLICY=PASSIVE "$python" -c 'import torch' 2>/dev/null; then
+  echo "compare.sh: $python cannot import torch: apt-get install -y python3-torch python3-numpy" >&2
+  exit 2
+fi
+export OMP_WAIT_POLICY=PASSIVE
+
+# Debian's torch calls whatever libblas.so.3 the system selects; the default is the netlib reference BLAS, ~15x slower
+# at matmuls than a tuned one, which would make PyTorch look far slower than it is. OpenBLAS is unpacked from Debian's
+# own package into .cache/ (no root, nothing installed system-wide) and put first on the reference's library path.
+blas_note="system libblas.so.3"
+openblas="$root/.cache/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread"
+if [ ! -f "$openblas/libblas.so.3" ] && command -v apt-get >/dev/null; then
+  tmp="$(mktemp -d)"; mkdir -p "$root/.cache/openblas"
+  if (cd "$tmp" && apt-get download libopenblas0-pthread >/dev/null 2>&1) && dpkg -x "$tmp"/libopenblas0-pthread_*.deb "$root/.cache/openblas"; then
+    echo "compare.sh: unpacked Debian's OpenBLAS into .cache/openblas for the PyTorch reference" >&2
+  fi
+  rm -rf "$tmp"
+fi
+if [ -f "$openblas/libblas.so.3" ]; then
+  blas_note="OpenBLAS $(basename "$(ls "$openblas"/libopenblasp-r*.so)" .so | sed 's/libopenblasp-r//') (Debian package, .cache/openblas)"
+else
+  echo "compare.sh: OpenBLAS not available; PyTorch runs on the system BLAS and the ratios overstate SharpSpeed" >&2
+fi
+
+./sharpspeed --help >/dev/null # builds the CLI (Release) when any source is newer than the last build
+mkdir -p bench/results
+
+best() { # best tokens/s of the JSON lines in file $1, and that line
+  "$python" -c 'import json,sys; rows=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(json.dumps(max(rows, key=lambda r: r["tokens_per_s"])))' "$1"
+}
+
+common=(--steps "$steps" --warmup "$warmup")
+for ranks in 1 2; do
+  threads=$(( cores / ranks )); [ "$threads" -lt 1 ] && threads=1
+  ours="bench/results/sharpspeed-${ranks}rank.jsonl" theirs="bench/results/pytorch-${ranks}rank.jsonl"
+  : >"$ours"; : >"$theirs"
+  for _ in $(seq "$repeats"); do
+    if [ "$ranks" -eq 1 ]; then
+      ./sharpspeed bench train --json --threads "$threads" "${common[@]}" >>"$ours"
+    else
+      ./sharpspeed launch --nproc_per_node "$ranks" bench train --json "${common[@]}" >>"$ours"
+    fi
+    LD_LIBRARY_PATH="$openblas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_NUM_THREADS="$threads" \
+      "$python" bench/pytorch_reference.py --nproc "$ranks" --threads "$threads" "${common[@]}" >>"$theirs"
+  done
+  best "$ours" >"bench/results/sharpspeed-${ranks}rank.best.json"
+  best "$theirs" >"bench/results/pytorch-${ranks}rank.best.json"
+done
+
+"$python" - "$blas_note" "$repeats" <<'EOF'
+import json, sys
+blas, repeats = sys.argv[1], sys.argv[2]
+load = open("/proc/loadavg").read().split()[:3]
+print(f"# tiny LLaMA 656k parameters (vocab 512, hidden 128, 2 layers, 4 heads, intermediate 512), seq 128, batch 4 per rank, fp32, AdamW")
+print(f"# best of {repeats} runs per row; PyTorch: Debian torch with {blas}; load average now {' '.join(load)}")
+print(f"{'ranks x threads':<16}{'SharpSpeed tok/s':>18}{'PyTorch tok/s':>15}{'ratio':>8}   {'SharpSpeed fwd/bwd/opt ms':>26}{'PyTorch fwd/bwd/opt ms':>24}{'MFU S/P':>14}")
+for ranks in (1, 2):
+    s = json.load(open(f"bench/results/sharpspeed-{ranks}rank.best.json"))
+    p = json.load(open(f"bench/results/pytorch-{ranks}rank.best.json"))
+    split = lambda r: f"{r['forward_ms']:.1f}/{r['backward_ms']:.1f}/{r['optimizer_ms']:.1f}"
+    print(f"{str(ranks) + ' x ' + str(s['threads_per_rank']):<16}{s['tokens_per_s']:>18,.0f}{p['tokens_per_s']:>15,.0f}"
+          f"{s['tokens_per_s'] / p['tokens_per_s']:>8.2f}   {split(s):>26}{split(p):>24}{s['mfu'] * 100:>7.1f}/{p['mfu'] * 100:.1f}%")
+EOF

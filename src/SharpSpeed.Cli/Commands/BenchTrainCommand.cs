@@ -1,0 +1,160 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using SharpSpeed.Comm;
+using SharpSpeed.Engine.Precision;
+using SharpSpeed.Models;
+using SharpSpeed.Training;
+using TorchSharp;
+
+namespace SharpSpeed.Cli.Commands;
+
+/// <summary>
+/// `sharpspeed bench train`: tokens/s, step time split and MFU of a tiny LLaMA trained on a fixed synthetic batch
+/// through the real engine. Run it under launch for several ranks: `sharpspeed launch --nproc_per_node 2 bench train`.
+/// </summary>
+internal static class BenchTrainCommand
+{
+    private static readonly ModelConfig Reference = TrainingBenchmarkSettings.ReferenceModel;
+
+    private static readonly Option<int> HiddenSize = Int("--hidden_size", "Model width.", Reference.HiddenSize);
+    private static readonly Option<int> NumLayers = Int("--num_layers", "Decoder layers.", Reference.NumHiddenLayers);
+    private static readonly Option<int> NumHeads = Int("--num_heads", "Attention heads (as many key/value heads).", Reference.NumAttentionHeads);
+    private static readonly Option<int> IntermediateSize = Int("--intermediate_size", "MLP width.", Reference.IntermediateSize);
+    private static readonly Option<int> VocabSize = Int("--vocab_size", "Vocabulary size.", Reference.VocabSize);
+    private static readonly Option<int> SequenceLength = Int("--seq_length", "Tokens per row.", 128);
+    private static readonly Option<int> BatchSize = Int("--batch_size", "Rows per rank per step.", 4);
+    private static readonly Option<int> Steps = Int("--steps", "Timed optimizer steps.", 20);
+    private static readonly Option<int> Warmup = Int("--warmup", "Untimed steps first.", 3);
+    private static readonly Option<int> ZeroStage = Int("--zero_stage", "0 (DDP), 1 or 2.", 0);
+    private static readonly Option<int> Threads = Int("--threads", "Threads per rank (default: launch's cores / ranks, else libtorch's).", 0);
+    private static readonly Option<bool> Bf16 = new("--bf16") { Description = "bf16 model with fp32 master weights (default fp32)." };
+    private static readonly Option<bool> OverlapComm = new("--overlap_comm")
+    {
+        Description = "Communicate gradients from hooks during backward (torch DDP's behaviour; DeepSpeed's overlap_comm).",
+    };
+    private static readonly Option<string> Backend = new("--backend")
+    {
+        Description = "Process group backend: auto, mpi, nccl.",
+        DefaultValueFactory = _ => "auto",
+    };
+    private static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object (rank 0) instead of a summary line." };
+
+    public static Command Create()
+    {
+        var command = new Command("train", "Training throughput (tokens/s), step time split and MFU of a tiny LLaMA on a synthetic batch; run under launch for several ranks.")
+        {
+            HiddenSize, NumLayers, NumHeads, IntermediateSize, VocabSize, SequenceLength, BatchSize, Steps, Warmup, ZeroStage, Threads,
+            Bf16, OverlapComm, Backend, Json,
+        };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            try
+            {
+                var hidden = parse.GetValue(HiddenSize);
+                var heads = parse.GetValue(NumHeads);
+                if (hidden < 1 || heads < 1 || hidden % heads != 0)
+                {
+                    throw new ArgumentException($"--hidden_size {hidden} must be a positive multiple of --num_heads {heads}");
+                }
+                var settings = new TrainingBenchmarkSettings
+                {
+                    Model = Reference with
+                    {
+                        HiddenSize = hidden,
+                        NumHiddenLayers = parse.GetValue(NumLayers),
+                        NumAttentionHeads = heads,
+                        NumKeyValueHeads = heads,
+                        HeadDim = hidden / heads,
+                        IntermediateSize = parse.GetValue(IntermediateSize),
+                        VocabSize = parse.GetValue(VocabSize),
+                    },
+                    SequenceLength = parse.GetValue(SequenceLength),
+                    BatchSize = parse.GetValue(BatchSize),
+                    Steps = parse.GetValue(Steps),
+                    WarmupSteps = parse.GetValue(Warmup),
+                    ZeroStage = parse.GetValue(ZeroStage),
+                    Precision = parse.GetValue(Bf16) ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32,
+                    OverlapComm = parse.GetValue(OverlapComm),
+                };
+                var threads = parse.GetValue(Threads);
+                if (threads > 0)
+                {
+                    torch.set_num_threads(threads);
+                }
+                else
+                {
+                    RankThreads.Apply();
+                }
+                using var group = ProcessGroups.Create(parse.GetValue(Backend)!);
+                var result = TrainingBenchmark.Run(settings, group, line =>
+                {
+                    if (group.Rank == 0)
+                    {
+                        error.WriteLine(line);
+                    }
+                });
+                if (group.Rank == 0)
+                {
+                    Print(output, settings, group.Backend, result, parse.GetValue(Json));
+                }
+                return 0;
+            }
+            catch (Exception failure) when (failure is ArgumentException or InvalidOperationException or NotSupportedException)
+            {
+                error.WriteLine($"sharpspeed bench train: {failure.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static void Print(TextWriter output, TrainingBenchmarkSettings settings, string backend, TrainingBenchmarkResult r, bool json)
+    {
+        if (!json)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.TokensPerSecond:F0} tokens/s, {r.StepMs:F1} ms/step (forward {r.ForwardMs:F1}, backward+grad comm {r.BackwardMs:F1}, " +
+                $"optimizer {r.OptimizerMs:F1}), MFU {r.Mfu * 100:F2}% of {r.PeakFlops / 1e9:F1} GFLOP/s; {r.WorldSize} rank(s) x {r.ThreadsPerRank} thread(s)"));
+            return;
+        }
+        var model = settings.Model;
+        output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["implementation"] = "sharpspeed",
+            ["tokens_per_s"] = Math.Round(r.TokensPerSecond, 1),
+            ["step_ms"] = Math.Round(r.StepMs, 3),
+            ["forward_ms"] = Math.Round(r.ForwardMs, 3),
+            ["backward_ms"] = Math.Round(r.BackwardMs, 3),
+            ["optimizer_ms"] = Math.Round(r.OptimizerMs, 3),
+            ["mfu"] = Math.Round(r.Mfu, 6),
+            ["peak_flops"] = Math.Round(r.PeakFlops),
+            ["flops_per_token"] = r.FlopsPerToken,
+            ["world_size"] = r.WorldSize,
+            ["threads_per_rank"] = r.ThreadsPerRank,
+            ["backend"] = backend,
+            ["params"] = r.Parameters,
+            ["zero_stage"] = settings.ZeroStage,
+            ["overlap_comm"] = settings.OverlapComm,
+            ["dtype"] = settings.Precision == TrainingPrecision.Bf16 ? "bfloat16" : "float32",
+            ["hidden_size"] = model.HiddenSize,
+            ["num_layers"] = model.NumHiddenLayers,
+            ["num_heads"] = model.NumAttentionHeads,
+            ["intermediate_size"] = model.IntermediateSize,
+            ["vocab_size"] = model.VocabSize,
+            ["seq_length"] = settings.SequenceLength,
+            ["batch_size"] = settings.BatchSize,
+            ["steps"] = r.TimedSteps,
+            ["warmup"] = settings.WarmupSteps,
+            ["tokens"] = r.Tokens,
+            ["elapsed_s"] = r.ElapsedSeconds,
+            ["loss_first"] = Math.Round(r.FirstLoss, 5),
+            ["loss_last"] = Math.Round(r.LastLoss, 5),
+        }));
+    }
+
+    private static Option<int> Int(string name, string description, int defaultValue) =>
+        new(name) { Description = $"{description} Default {defaultValue}.", DefaultValueFactory = _ => defaultValue };
+}
