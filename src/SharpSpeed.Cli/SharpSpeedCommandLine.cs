@@ -35,10 +35,6 @@ public static class SharpSpeedCommandLine
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(PrepareCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
-        foreach (var command in PlannedCommands.Missing(root.Subcommands.ToList()))
-        {
-            root.Subcommands.Add(command);
-        }
         return root;
     }
 }
