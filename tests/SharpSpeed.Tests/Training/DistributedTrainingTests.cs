@@ -30,30 +30,9 @@ public sealed class DistributedTrainingTests : IDisposable
         };
         new Trainer(single, new HashSet<string>(), TextWriter.Null, interactive: false).Run();
 
-        var config = Path.Combine(_root, "zero2.json");
-        File.WriteAllText(config, """
-            {
-              "train_micro_batch_size_per_gpu": "auto",
-              "gradient_accumulation_steps": "auto",
-              "gradient_clipping": "auto",
-              "zero_optimization": { "stage": 2, "reduce_bucket_size": 40000, "allgather_bucket_size": 40000 }
-            }
-            """);
+        var config = ZeroTwoConfig();
         var output = Path.Combine(_root, "two");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])[Cli, "launch", "--nproc_per_node", "2", "train",
-                     "--model_name_or_path", SmallTrainingModel.Folder, "--output_dir", output,
-                     "--max_steps", steps.ToString(CultureInfo.InvariantCulture), "--per_device_train_batch_size", "2",
-                     "--learning_rate", "3e-3", "--adam_epsilon", "1e-3", "--lr_scheduler_type", "constant", "--max_seq_length", "64",
-                     "--logging_steps", "1", "--save_steps", steps.ToString(CultureInfo.InvariantCulture),
-                     "--report_to", "none", "--seed", "11", "--deepspeed", config])
-        {
-            info.ArgumentList.Add(argument);
-        }
-        info.Environment["OMPI_MCA_btl"] = "self,vader";
-        info.Environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none";
-        var (exitCode, log) = MpiJob.RunToEnd(info, TimeSpan.FromMinutes(5));
-        Assert.True(exitCode == 0, $"launch exited with {exitCode}:\n{log}");
+        Launch(config, output, steps, saveSteps: steps);
 
         var expected = SmallTrainingModel.Weights(single.OutputDir);
         var actual = SmallTrainingModel.Weights(output);
@@ -77,5 +56,54 @@ public sealed class DistributedTrainingTests : IDisposable
         {
             Assert.True(weight.bytes.SequenceEqual(actual[name].bytes), $"{name}: consolidated shards differ from the trained model");
         }
+    }
+
+    [Fact]
+    public void TwoRankZero2ResumeFromItsShardsIsBitExact()
+    {
+        var config = ZeroTwoConfig();
+        var straight = Path.Combine(_root, "straight");
+        Launch(config, straight, steps: 4, saveSteps: 0);
+        var resumed = Path.Combine(_root, "resumed");
+        Launch(config, resumed, steps: 2, saveSteps: 2);
+        Launch(config, resumed, steps: 4, saveSteps: 0, "--resume_from_checkpoint", "true");
+        var expected = SmallTrainingModel.Weights(straight);
+        foreach (var (name, weight) in SmallTrainingModel.Weights(resumed))
+        {
+            Assert.True(weight.bytes.SequenceEqual(expected[name].bytes), $"{name} differs after a 2-rank resume");
+        }
+    }
+
+    private string ZeroTwoConfig()
+    {
+        var config = Path.Combine(_root, "zero2.json");
+        File.WriteAllText(config, """
+            {
+              "train_micro_batch_size_per_gpu": "auto",
+              "gradient_accumulation_steps": "auto",
+              "gradient_clipping": "auto",
+              "zero_optimization": { "stage": 2, "reduce_bucket_size": 40000, "allgather_bucket_size": 40000 }
+            }
+            """);
+        return config;
+    }
+
+    /// <summary>`sharpspeed launch --nproc_per_node 2 train` of the small model with the arguments both tests share.</summary>
+    private static void Launch(string config, string output, int steps, int saveSteps, params string[] extra)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])[Cli, "launch", "--nproc_per_node", "2", "train",
+                     "--model_name_or_path", SmallTrainingModel.Folder, "--output_dir", output,
+                     "--max_steps", steps.ToString(CultureInfo.InvariantCulture), "--per_device_train_batch_size", "2",
+                     "--learning_rate", "3e-3", "--adam_epsilon", "1e-3", "--lr_scheduler_type", "constant", "--max_seq_length", "64",
+                     "--logging_steps", "1", "--save_steps", saveSteps.ToString(CultureInfo.InvariantCulture),
+                     "--report_to", "none", "--seed", "11", "--deepspeed", config, .. extra])
+        {
+            info.ArgumentList.Add(argument);
+        }
+        info.Environment["OMPI_MCA_btl"] = "self,vader";
+        info.Environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none";
+        var (exitCode, log) = MpiJob.RunToEnd(info, TimeSpan.FromMinutes(5));
+        Assert.True(exitCode == 0, $"launch exited with {exitCode}:\n{log}");
     }
 }
