@@ -37,7 +37,7 @@ internal static class EngineScenario
     {
         // Each rank starts from a different model so the broadcast from rank 0 is what makes them agree.
         using var model = CreateRankModel(group.Rank);
-        using var engine = new TrainingEngine(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), ParitySetup.Options(run), group, model.Backward);
+        using var engine = new TrainingEngine(model, ParitySetup.Options(run), group);
         var steps = ParitySetup.Train(model, engine, run, group.Rank, group.WorldSize);
         var weights = engine.ConsolidatedWeights();
         var flat = cat(weights.Values.Select(w => w.reshape(-1)).ToList()).to(ScalarType.Float32);

@@ -34,7 +34,7 @@ internal static class EngineThroughputScenario
             ReduceBucketSize = 200_000_000,
             AllgatherBucketSize = 200_000_000,
         };
-        using var engine = new TrainingEngine(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), options, group, model.Backward);
+        using var engine = new TrainingEngine(model, options, group);
         var forward = new Stopwatch();
         var backward = new Stopwatch();
         var step = new Stopwatch();

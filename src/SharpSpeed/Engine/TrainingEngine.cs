@@ -4,6 +4,7 @@ using SharpSpeed.Engine.Flat;
 using SharpSpeed.Engine.Optim;
 using SharpSpeed.Engine.Precision;
 using SharpSpeed.Engine.Zero;
+using SharpSpeed.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -48,21 +49,18 @@ public sealed class TrainingEngine : IDisposable
     private readonly ScalarType _modelType;
     private long _appliedSteps;
 
-    /// <param name="namedParameters">The model's parameters in model order, already in the precision's dtype.</param>
-    /// <param name="runBackward">Runs backward of a loss: pass the model's own (LlamaForCausalLM.Backward), which rethrows
-    /// failures of activation-checkpoint recomputation; plain <c>loss.backward()</c> by default.</param>
+    /// <param name="model">The model to train: its trainable parameters (already in the precision's dtype), its seam and its backward.</param>
     /// <param name="log">Where the fp16 loss scaler's "OVERFLOW! Skipping step" lines go (rank 0 only).</param>
-    public TrainingEngine(IEnumerable<(string Name, Tensor Parameter)> namedParameters, TrainingEngineOptions options, ProcessGroup group,
-        Action<Tensor>? runBackward = null, Action<string>? log = null)
+    public TrainingEngine(ITrainableModel model, TrainingEngineOptions options, ProcessGroup group, Action<string>? log = null)
     {
-        ArgumentNullException.ThrowIfNull(namedParameters);
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(group);
         options.Validate();
         _options = options;
         _group = group;
-        _runBackward = runBackward ?? (loss => loss.backward());
-        _parameters = [.. namedParameters];
+        _runBackward = model.Backward;
+        _parameters = [.. model.ParameterUnits().SelectMany(u => u.Parameters).Select(p => (p.Name, (Tensor)p.Parameter))];
         _modelType = options.Precision switch
         {
             TrainingPrecision.Bf16 => ScalarType.BFloat16,
@@ -110,7 +108,7 @@ public sealed class TrainingEngine : IDisposable
             _ddpBuckets = new DdpBucketPlan(Layout, elementSize, options.DdpFirstBucketCapBytes, options.DdpBucketCapBytes);
             if (options.OverlapComm)
             {
-                _overlapped = new OverlappedGradients(_gradients!, _ddpBuckets, group, _parameters);
+                _overlapped = new OverlappedGradients(_gradients!, _ddpBuckets, group, _parameters, model.Seam);
             }
         }
         else

@@ -39,6 +39,27 @@ public sealed record TrainingEngineOptions
     /// <summary>ZeRO: elements all-gathered per bucket after the step.</summary>
     public long AllgatherBucketSize { get; init; } = 500_000_000;
 
+    /// <summary>reduce_scatter: false all-reduces each gradient block instead of reduce-scattering it (ZeRO stages 1-3).</summary>
+    public bool ReduceScatter { get; init; } = true;
+
+    /// <summary>allgather_partitions: false gathers updated parameters by one broadcast per partition owner.</summary>
+    public bool AllgatherPartitions { get; init; } = true;
+
+    /// <summary>prescale_gradients: divide by <see cref="GradientPredivideFactor"/> before the sum, scale to the mean after.</summary>
+    public bool PrescaleGradients { get; init; }
+
+    /// <summary>gradient_predivide_factor (DeepSpeed's; 1 = plain averaging).</summary>
+    public double GradientPredivideFactor { get; init; } = 1.0;
+
+    /// <summary>ZeRO-3's gathering knobs (used at stage 3 only).</summary>
+    public Zero.Stage3Options Stage3 { get; init; } = new();
+
+    /// <summary>offload_optimizer device cpu: master weights, moments and fp32 gradients in host memory, AdamW on the CPU; null keeps them on the device.</summary>
+    public Placement.HostOffload? OffloadOptimizer { get; init; }
+
+    /// <summary>offload_param device cpu (stage 3): this rank's parameter chunks in host memory; null keeps them on the device.</summary>
+    public Placement.HostOffload? OffloadParam { get; init; }
+
     /// <summary>Start gradient communication asynchronously while backward still runs (stage 0) or while the next bucket is packed (ZeRO).</summary>
     public bool OverlapComm { get; init; }
 
@@ -64,6 +85,13 @@ public sealed record TrainingEngineOptions
             ReduceBucketSize = config.Zero.ReduceBucketSize,
             AllgatherBucketSize = config.Zero.AllgatherBucketSize,
             OverlapComm = config.Zero.OverlapComm,
+            ReduceScatter = config.Zero.ReduceScatter,
+            AllgatherPartitions = config.Zero.AllgatherPartitions,
+            PrescaleGradients = config.PrescaleGradients,
+            GradientPredivideFactor = config.GradientPredivideFactor,
+            Stage3 = config.Zero.Stage3,
+            OffloadOptimizer = config.Zero.OffloadOptimizer,
+            OffloadParam = config.Zero.OffloadParam,
         };
     }
 

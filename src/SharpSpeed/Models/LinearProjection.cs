@@ -9,10 +9,12 @@ public sealed class LinearProjection : nn.Module
 {
     private readonly Parameter _weight;
     private readonly Parameter? _bias;
+    private readonly ParameterSeam _seam;
 
-    public LinearProjection(string prefix, long inFeatures, long outFeatures, bool hasBias, WeightSource weights)
+    public LinearProjection(string prefix, long inFeatures, long outFeatures, bool hasBias, WeightSource weights, ParameterSeam seam)
         : base(nameof(LinearProjection))
     {
+        _seam = seam;
         _weight = ModelParameters.Register(this, "weight", weights.Create(prefix + ".weight", [outFeatures, inFeatures], WeightKind.Linear));
         if (hasBias)
         {
@@ -20,7 +22,7 @@ public sealed class LinearProjection : nn.Module
         }
     }
 
-    public Tensor Forward(Tensor input) => nn.functional.linear(input, ParameterUse.Of(_weight), _bias is null ? null : ParameterUse.Of(_bias));
+    public Tensor Forward(Tensor input) => _seam.Current.Linear(input, _weight, _bias);
 
     /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
     protected override void RegisterComponents()

@@ -19,7 +19,7 @@ public sealed class LlamaAttention : nn.Module
     private readonly int _keyValueHeads;
     private readonly int _headDim;
 
-    public LlamaAttention(string prefix, int layerIndex, ModelConfig config, WeightSource weights) : base(nameof(LlamaAttention))
+    public LlamaAttention(string prefix, int layerIndex, ModelConfig config, WeightSource weights, ParameterSeam seam) : base(nameof(LlamaAttention))
     {
         _layerIndex = layerIndex;
         _heads = config.NumAttentionHeads;
@@ -27,10 +27,10 @@ public sealed class LlamaAttention : nn.Module
         _headDim = config.HeadDim;
         var qkvBias = config.AttentionBias || config.QkvBias;
         long hidden = config.HiddenSize, queryWidth = (long)_heads * _headDim, keyValueWidth = (long)_keyValueHeads * _headDim;
-        _query = new LinearProjection(prefix + ".q_proj", hidden, queryWidth, qkvBias, weights);
-        _key = new LinearProjection(prefix + ".k_proj", hidden, keyValueWidth, qkvBias, weights);
-        _value = new LinearProjection(prefix + ".v_proj", hidden, keyValueWidth, qkvBias, weights);
-        _output = new LinearProjection(prefix + ".o_proj", queryWidth, hidden, config.AttentionBias, weights);
+        _query = new LinearProjection(prefix + ".q_proj", hidden, queryWidth, qkvBias, weights, seam);
+        _key = new LinearProjection(prefix + ".k_proj", hidden, keyValueWidth, qkvBias, weights, seam);
+        _value = new LinearProjection(prefix + ".v_proj", hidden, keyValueWidth, qkvBias, weights, seam);
+        _output = new LinearProjection(prefix + ".o_proj", queryWidth, hidden, config.AttentionBias, weights, seam);
         register_module("q_proj", _query);
         register_module("k_proj", _key);
         register_module("v_proj", _value);

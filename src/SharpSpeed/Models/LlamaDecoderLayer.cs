@@ -10,13 +10,18 @@ public sealed class LlamaDecoderLayer : nn.Module
     private readonly LlamaAttention _attention;
     private readonly RmsNorm _postAttentionNorm;
     private readonly LlamaMlp _mlp;
+    private readonly ParameterSeam _seam;
+    private readonly int _unit;
 
-    public LlamaDecoderLayer(string prefix, int layerIndex, ModelConfig config, WeightSource weights) : base(nameof(LlamaDecoderLayer))
+    public LlamaDecoderLayer(string prefix, int layerIndex, ModelConfig config, WeightSource weights, ParameterSeam seam)
+        : base(nameof(LlamaDecoderLayer))
     {
-        _inputNorm = new RmsNorm(prefix + ".input_layernorm", config.HiddenSize, config.RmsNormEps, weights);
-        _attention = new LlamaAttention(prefix + ".self_attn", layerIndex, config, weights);
-        _postAttentionNorm = new RmsNorm(prefix + ".post_attention_layernorm", config.HiddenSize, config.RmsNormEps, weights);
-        _mlp = new LlamaMlp(prefix + ".mlp", config, weights);
+        _seam = seam;
+        _unit = LlamaForCausalLM.LayerUnit(layerIndex);
+        _inputNorm = new RmsNorm(prefix + ".input_layernorm", config.HiddenSize, config.RmsNormEps, weights, seam);
+        _attention = new LlamaAttention(prefix + ".self_attn", layerIndex, config, weights, seam);
+        _postAttentionNorm = new RmsNorm(prefix + ".post_attention_layernorm", config.HiddenSize, config.RmsNormEps, weights, seam);
+        _mlp = new LlamaMlp(prefix + ".mlp", config, weights, seam);
         register_module("self_attn", _attention);
         register_module("mlp", _mlp);
         register_module("input_layernorm", _inputNorm);
@@ -29,6 +34,7 @@ public sealed class LlamaDecoderLayer : nn.Module
         // soon as the layer is done (autograd still holds what backward needs), which is what makes
         // activation checkpointing save memory at all.
         using var scope = NewDisposeScope();
+        using var unit = _seam.Current.EnterUnit(_unit);
         var h = x + _attention.Forward(_inputNorm.Forward(x), inputs);
         return scope.MoveToOuter(h + _mlp.Forward(_postAttentionNorm.Forward(h)));
     }

@@ -8,7 +8,7 @@ namespace SharpSpeed.Models;
 /// HF's, so <c>state_dict()</c> maps 1:1 onto the tensors of an HF model folder. With tied embeddings the
 /// output projection reuses <c>model.embed_tokens.weight</c> and there is no <c>lm_head.weight</c>.
 /// </summary>
-public sealed class LlamaForCausalLM : nn.Module
+public sealed class LlamaForCausalLM : nn.Module, ITrainableModel
 {
     private readonly LlamaModel _model;
     private readonly LinearProjection? _lmHead;
@@ -16,16 +16,52 @@ public sealed class LlamaForCausalLM : nn.Module
     public LlamaForCausalLM(ModelConfig config, WeightSource weights) : base(nameof(LlamaForCausalLM))
     {
         Config = config;
-        _model = new LlamaModel("model", config, weights);
+        _model = new LlamaModel("model", config, weights, Seam);
         register_module("model", _model);
         if (!config.TieWordEmbeddings)
         {
-            _lmHead = new LinearProjection("lm_head", config.HiddenSize, config.VocabSize, false, weights);
+            _lmHead = new LinearProjection("lm_head", config.HiddenSize, config.VocabSize, false, weights, Seam);
             register_module("lm_head", _lmHead);
         }
     }
 
+    /// <summary>Unit of the token embedding (see <see cref="ParameterUnits"/>).</summary>
+    public const int EmbeddingUnit = 0;
+
     public ModelConfig Config { get; }
+
+    /// <summary>How every module of this model computes with its parameters (a training engine installs its own).</summary>
+    public ParameterSeam Seam { get; } = new();
+
+    public static int LayerUnit(int layerIndex) => 1 + layerIndex;
+
+    public static int FinalNormUnit(ModelConfig config) => 1 + config.NumHiddenLayers;
+
+    public static int HeadUnit(ModelConfig config) => 2 + config.NumHiddenLayers;
+
+    /// <summary>
+    /// The parameters that require grad, grouped by the unit that uses them, in forward order: the embedding, each
+    /// decoder layer, the final norm, the output head (absent when tied to the embedding). Units without such
+    /// parameters are left out (a frozen base with adapters keeps only the adapters' units).
+    /// </summary>
+    public IReadOnlyList<ParameterUnit> ParameterUnits()
+    {
+        var byUnit = new SortedDictionary<int, List<(string, TorchSharp.Modules.Parameter)>>();
+        foreach (var (name, parameter) in named_parameters())
+        {
+            if (!parameter.requires_grad)
+            {
+                continue;
+            }
+            var unit = UnitOf(name);
+            if (!byUnit.TryGetValue(unit, out var list))
+            {
+                byUnit[unit] = list = [];
+            }
+            list.Add((name, parameter));
+        }
+        return [.. byUnit.Select(u => new ParameterUnit(u.Key, UnitName(u.Key), u.Value))];
+    }
 
     /// <summary>Recompute each decoder layer during backward (HF's <c>gradient_checkpointing</c>).</summary>
     public bool GradientCheckpointing
@@ -51,8 +87,9 @@ public sealed class LlamaForCausalLM : nn.Module
         Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, Tensor? segmentIds = null, KvCache? cache = null)
     {
         var hidden = _model.Forward(inputIds, attentionMask, positionIds, segmentIds, cache);
+        using var head = Seam.Current.EnterUnit(HeadUnit(Config));
         return _lmHead is null
-            ? nn.functional.linear(hidden, ParameterUse.Of(_model.EmbedTokens.Weight))
+            ? Seam.Current.Linear(hidden, _model.EmbedTokens.Weight, null)
             : _lmHead.Forward(hidden);
     }
 
@@ -72,6 +109,27 @@ public sealed class LlamaForCausalLM : nn.Module
         weights.EnsureAllUsed(config.TieWordEmbeddings);
         return model;
     }
+
+    private int UnitOf(string parameterName)
+    {
+        const string layers = "model.layers.";
+        if (parameterName.StartsWith("model.embed_tokens.", StringComparison.Ordinal))
+        {
+            return EmbeddingUnit;
+        }
+        if (parameterName.StartsWith(layers, StringComparison.Ordinal))
+        {
+            var end = parameterName.IndexOf('.', layers.Length);
+            return LayerUnit(int.Parse(parameterName.AsSpan(layers.Length, end - layers.Length), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return parameterName.StartsWith("model.norm.", StringComparison.Ordinal) ? FinalNormUnit(Config) : HeadUnit(Config);
+    }
+
+    private string UnitName(int unit) =>
+        unit == EmbeddingUnit ? "model.embed_tokens"
+        : unit == FinalNormUnit(Config) ? "model.norm"
+        : unit == HeadUnit(Config) ? "lm_head"
+        : $"model.layers.{unit - 1}";
 
     /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
     protected override void RegisterComponents()

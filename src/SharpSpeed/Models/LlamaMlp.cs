@@ -10,11 +10,11 @@ public sealed class LlamaMlp : nn.Module
     private readonly LinearProjection _up;
     private readonly LinearProjection _down;
 
-    public LlamaMlp(string prefix, ModelConfig config, WeightSource weights) : base(nameof(LlamaMlp))
+    public LlamaMlp(string prefix, ModelConfig config, WeightSource weights, ParameterSeam seam) : base(nameof(LlamaMlp))
     {
-        _gate = new LinearProjection(prefix + ".gate_proj", config.HiddenSize, config.IntermediateSize, false, weights);
-        _up = new LinearProjection(prefix + ".up_proj", config.HiddenSize, config.IntermediateSize, false, weights);
-        _down = new LinearProjection(prefix + ".down_proj", config.IntermediateSize, config.HiddenSize, false, weights);
+        _gate = new LinearProjection(prefix + ".gate_proj", config.HiddenSize, config.IntermediateSize, false, weights, seam);
+        _up = new LinearProjection(prefix + ".up_proj", config.HiddenSize, config.IntermediateSize, false, weights, seam);
+        _down = new LinearProjection(prefix + ".down_proj", config.IntermediateSize, config.HiddenSize, false, weights, seam);
         register_module("gate_proj", _gate);
         register_module("up_proj", _up);
         register_module("down_proj", _down);

@@ -12,14 +12,16 @@ public sealed class LlamaModel : nn.Module
     private readonly RmsNorm _norm;
     private readonly RotaryEmbedding _rotary;
     private readonly ModelConfig _config;
+    private readonly ParameterSeam _seam;
 
-    public LlamaModel(string prefix, ModelConfig config, WeightSource weights) : base(nameof(LlamaModel))
+    public LlamaModel(string prefix, ModelConfig config, WeightSource weights, ParameterSeam seam) : base(nameof(LlamaModel))
     {
         _config = config;
-        _embedTokens = new TokenEmbedding(prefix + ".embed_tokens", config.VocabSize, config.HiddenSize, weights);
+        _seam = seam;
+        _embedTokens = new TokenEmbedding(prefix + ".embed_tokens", config.VocabSize, config.HiddenSize, weights, seam);
         _layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers)
-            .Select(i => new LlamaDecoderLayer($"{prefix}.layers.{i}", i, config, weights)).ToArray());
-        _norm = new RmsNorm(prefix + ".norm", config.HiddenSize, config.RmsNormEps, weights);
+            .Select(i => new LlamaDecoderLayer($"{prefix}.layers.{i}", i, config, weights, seam)).ToArray());
+        _norm = new RmsNorm(prefix + ".norm", config.HiddenSize, config.RmsNormEps, weights, seam);
         _rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
         register_module("embed_tokens", _embedTokens);
         register_module("layers", _layers);
@@ -43,7 +45,11 @@ public sealed class LlamaModel : nn.Module
         positionIds ??= segmentIds is not null
             ? AttentionMasks.PositionsFromSegments(segmentIds)
             : arange(past, past + length, ScalarType.Int64, device).unsqueeze(0).expand(batch, length);
-        var hidden = _embedTokens.Forward(inputIds);
+        Tensor hidden;
+        using (_seam.Current.EnterUnit(LlamaForCausalLM.EmbeddingUnit))
+        {
+            hidden = _embedTokens.Forward(inputIds);
+        }
         var (cos, sin) = _rotary.Tables(positionIds.to(device), hidden.dtype);
         var mask = AttentionMasks.Build(batch, length, past, attentionMask, segmentIds, _config.SlidingWindow, device);
         var inputs = new AttentionInputs(cos, sin, mask, IsCausal: mask is null && past == 0, cache);
@@ -54,6 +60,7 @@ public sealed class LlamaModel : nn.Module
                 ? ActivationCheckpoint.Run(layer, hidden, inputs, BackwardFailures)
                 : layer.Forward(hidden, inputs);
         }
+        using var finalNorm = _seam.Current.EnterUnit(LlamaForCausalLM.FinalNormUnit(_config));
         return _norm.Forward(hidden);
     }
 

@@ -12,9 +12,11 @@ public sealed class RmsNorm : nn.Module
 {
     private readonly Parameter _weight;
     private readonly double _eps;
+    private readonly ParameterSeam _seam;
 
-    public RmsNorm(string prefix, long size, double eps, WeightSource weights) : base(nameof(RmsNorm))
+    public RmsNorm(string prefix, long size, double eps, WeightSource weights, ParameterSeam seam) : base(nameof(RmsNorm))
     {
+        _seam = seam;
         _eps = eps;
         _weight = ModelParameters.Register(this, "weight", weights.Create(prefix + ".weight", [size], WeightKind.Norm));
     }
@@ -25,7 +27,7 @@ public sealed class RmsNorm : nn.Module
         var hidden = input.to(ScalarType.Float32);
         var variance = hidden.pow(2).mean([-1], keepdim: true);
         hidden = hidden * rsqrt(variance + _eps);
-        return ParameterUse.Of(_weight) * hidden.to(inputType);
+        return _seam.Current.Scale(hidden.to(inputType), _weight);
     }
 
     /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>

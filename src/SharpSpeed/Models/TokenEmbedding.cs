@@ -8,19 +8,17 @@ namespace SharpSpeed.Models;
 public sealed class TokenEmbedding : nn.Module
 {
     private readonly Parameter _weight;
+    private readonly ParameterSeam _seam;
 
-    public TokenEmbedding(string prefix, long vocab, long hidden, WeightSource weights) : base(nameof(TokenEmbedding))
+    public TokenEmbedding(string prefix, long vocab, long hidden, WeightSource weights, ParameterSeam seam) : base(nameof(TokenEmbedding))
     {
+        _seam = seam;
         _weight = ModelParameters.Register(this, "weight", weights.Create(prefix + ".weight", [vocab, hidden], WeightKind.Embedding));
     }
 
-    public Tensor Weight => _weight;
+    public Parameter Weight => _weight;
 
-    public Tensor Forward(Tensor ids)
-    {
-        var flat = ParameterUse.Of(_weight).index_select(0, ids.reshape(-1));
-        return flat.view([.. ids.shape, _weight.shape[1]]);
-    }
+    public Tensor Forward(Tensor ids) => _seam.Current.Lookup(ids, _weight);
 
     /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>
     protected override void RegisterComponents()

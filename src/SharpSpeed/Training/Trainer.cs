@@ -108,8 +108,7 @@ public sealed class Trainer
             $"global batch {settings.GlobalBatchSize} = micro {settings.MicroBatchSize} x accumulation " +
             $"{settings.GradientAccumulationSteps} x ranks {group.WorldSize}; ZeRO stage {settings.ZeroStage}");
 
-        using var engine = new TrainingEngine(
-            model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), settings.EngineOptions(schedule), group, model.Backward, Say);
+        using var engine = new TrainingEngine(model, settings.EngineOptions(schedule), group, Say);
         var store = new CheckpointStore(checkpoints, group, tokenizerPath);
         var state = resumePath is null ? NewState(totalSteps, settings) : store.Restore(resumePath, engine);
         if (resumePath is not null)

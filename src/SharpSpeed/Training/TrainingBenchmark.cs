@@ -41,7 +41,7 @@ public static class TrainingBenchmark
             GradientClipping = settings.GradientClipping,
             OverlapComm = settings.OverlapComm,
         };
-        using var engine = new TrainingEngine(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), options, group, model.Backward);
+        using var engine = new TrainingEngine(model, options, group);
 
         using var generator = new Generator((ulong)(settings.Seed + group.Rank));
         using var inputIds = randint(settings.Model.VocabSize, [settings.BatchSize, settings.SequenceLength], dtype: ScalarType.Int64, generator: generator);

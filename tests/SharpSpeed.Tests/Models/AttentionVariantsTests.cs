@@ -34,7 +34,7 @@ public sealed class AttentionVariantsTests(ITestOutputHelper output)
     {
         var config = SmallModels.Gqa;
         using var weights = new RandomWeights(0.3, seed: 4);
-        using var layer = new LlamaDecoderLayer("model.layers.0", 0, config, weights);
+        using var layer = new LlamaDecoderLayer("model.layers.0", 0, config, weights, new ParameterSeam());
         using var rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
         using var scope = NewDisposeScope();
         var (cos, sin) = rotary.Tables(arange(6).unsqueeze(0), ScalarType.Float32);

@@ -16,4 +16,14 @@ public sealed record ZeroConfig(
     bool LoadFromFp32Weights = true,
     bool IgnoreUnusedParameters = true,
     bool RoundRobinGradients = false,
-    long SubGroupSize = 1_000_000_000);
+    long SubGroupSize = 1_000_000_000)
+{
+    /// <summary>The stage3_* keys (read at every stage, used at stage 3).</summary>
+    public Zero.Stage3Options Stage3 { get; init; } = new();
+
+    /// <summary>offload_optimizer with device cpu; null when absent or device none.</summary>
+    public Placement.HostOffload? OffloadOptimizer { get; init; }
+
+    /// <summary>offload_param with device cpu (stage 3 only); null when absent or device none.</summary>
+    public Placement.HostOffload? OffloadParam { get; init; }
+}

@@ -23,29 +23,30 @@ internal sealed class OverlappedGradients : IDisposable
     private readonly int[] _pendingUses;
     private readonly int[] _missingInBucket;
     private readonly bool[] _segmentDone;
-    private readonly List<(string Name, Tensor Parameter)> _parameters;
+    private readonly ParameterSeam _seam;
+    private readonly HookedParameterUse _use;
     private readonly List<(CommWork Work, Tensor Slice)> _inFlight = [];
     private int _nextBucket;
     private bool _communicate;
     private ExceptionDispatchInfo? _error;
 
-    public OverlappedGradients(FlatBuffer gradients, DdpBucketPlan plan, ProcessGroup group, IReadOnlyList<(string Name, Tensor Parameter)> parameters)
+    public OverlappedGradients(
+        FlatBuffer gradients, DdpBucketPlan plan, ProcessGroup group, IReadOnlyList<(string Name, Tensor Parameter)> parameters, ParameterSeam seam)
     {
         _gradients = gradients;
         _plan = plan;
         _group = group;
-        _parameters = [.. parameters];
+        _seam = seam;
         var segments = gradients.Layout.Segments;
         _views = [.. segments.Select(s => gradients.View(s).DetachFromDisposeScope())];
         _pendingUses = new int[segments.Count];
         _segmentDone = new bool[segments.Count];
         _missingInBucket = [.. plan.SegmentCounts];
-        for (var i = 0; i < _parameters.Count; i++)
-        {
-            var segmentIndex = segments.ToList().FindIndex(s => s.Name == _parameters[i].Name);
-            var target = new ParameterHookTarget(this, segmentIndex);
-            ParameterUse.Attach(_parameters[i].Parameter, p => is_grad_enabled() ? GradientReadyHook.Wrap(p, target) : p);
-        }
+        _use = new HookedParameterUse(parameters.ToDictionary(
+            p => p.Parameter,
+            p => new ParameterHookTarget(this, gradients.Layout.IndexOf(p.Name)),
+            (IEqualityComparer<Tensor>)ReferenceEqualityComparer.Instance));
+        _seam.Install(_use);
     }
 
     /// <summary>Runs backward of <paramref name="loss"/>; when <paramref name="communicate"/>, all buckets are reduced (averaged) before it returns.</summary>
@@ -114,10 +115,7 @@ internal sealed class OverlappedGradients : IDisposable
 
     public void Dispose()
     {
-        foreach (var (_, parameter) in _parameters)
-        {
-            ParameterUse.Detach(parameter);
-        }
+        _seam.Remove(_use);
         foreach (var view in _views)
         {
             view.Dispose();

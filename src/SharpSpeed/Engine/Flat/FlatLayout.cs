@@ -47,6 +47,10 @@ public sealed class FlatLayout
 
     public bool Contains(string name) => _indexByName.ContainsKey(name);
 
+    /// <summary>The position of parameter <paramref name="name"/> in <see cref="Segments"/>.</summary>
+    public int IndexOf(string name) =>
+        _indexByName.TryGetValue(name, out var index) ? index : throw new KeyNotFoundException($"parameter \"{name}\" is not in the flat layout");
+
     /// <param name="parameters">Names and shapes, in the order they are laid out.</param>
     /// <param name="partitions">How many equal partitions the buffer must split into (the data-parallel world size for ZeRO).</param>
     /// <param name="alignment">Element alignment of every parameter's start and every partition's start.</param>

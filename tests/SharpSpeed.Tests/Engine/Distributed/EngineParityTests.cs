@@ -77,7 +77,7 @@ public sealed class EngineParityTests(EngineParityFixture fixture, ITestOutputHe
         using var scope = NewDisposeScope();
         using var group = new SingleProcessGroup();
         using var model = ParitySetup.CreateModel(ParitySetup.ModelType(run));
-        using var engine = new TrainingEngine(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), ParitySetup.Options(run), group, model.Backward);
+        using var engine = new TrainingEngine(model, ParitySetup.Options(run), group);
         ParitySetup.Train(model, engine, run, rank: 0, world: 1);
         var weights = engine.ConsolidatedWeights();
         var result = weights.ToDictionary(w => w.Key, w => w.Value.reshape(-1).data<float>().ToArray(), StringComparer.Ordinal);

@@ -152,7 +152,7 @@ public sealed class TrainingEngineTests
     {
         using var group = new SingleProcessGroup();
         using var model = ParitySetup.CreateModel(ScalarType.Float32);
-        var error = Assert.Throws<ArgumentException>(() => new TrainingEngine(Parameters(model), ParitySetup.Options("s2-a1-bf16"), group));
+        var error = Assert.Throws<ArgumentException>(() => new TrainingEngine(model, ParitySetup.Options("s2-a1-bf16"), group));
         Assert.Contains("\"model.embed_tokens.weight\" is Float32", error.Message, StringComparison.Ordinal);
     }
 
@@ -160,7 +160,7 @@ public sealed class TrainingEngineTests
     {
         using var group = new SingleProcessGroup();
         using var model = ParitySetup.CreateModel(ParitySetup.ModelType(run));
-        using var engine = new TrainingEngine(Parameters(model), ParitySetup.Options(run), group, model.Backward);
+        using var engine = new TrainingEngine(model, ParitySetup.Options(run), group);
         if (state is not null)
         {
             engine.RestoreState(state);
@@ -180,11 +180,8 @@ public sealed class TrainingEngineTests
     {
         var group = new CountingProcessGroup();
         var model = ParitySetup.CreateModel(ParitySetup.ModelType(run));
-        return (group, new TrainingEngine(Parameters(model), ParitySetup.Options(run), group, model.Backward), model);
+        return (group, new TrainingEngine(model, ParitySetup.Options(run), group), model);
     }
-
-    private static IEnumerable<(string Name, Tensor Parameter)> Parameters(LlamaForCausalLM model) =>
-        model.named_parameters().Select(p => (p.name, (Tensor)p.parameter));
 
     private static void MicroStep(TrainingEngine engine, LlamaForCausalLM model, int micro)
     {
