@@ -5,8 +5,9 @@ namespace SharpSpeed.Engine;
 
 /// <summary>
 /// This rank's share of the training state, for a checkpoint writer: <see cref="Tensors"/> holds the fp32 master
-/// weights of the range the rank owns ("master"), Adam's moments of that range ("exp_avg", "exp_avg_sq"); the record
-/// holds everything else. A state restores only into an engine with the same stage, world size and layout.
+/// weights the rank owns ("master": the whole flat buffer at stage 0, else its partition — its chunk of every block of
+/// the layout, in block order), Adam's moments of them ("exp_avg", "exp_avg_sq"); the record holds everything else.
+/// A state restores only into an engine with the same stage, world size and layout.
 /// </summary>
 public sealed record EngineState(EngineStateRecord Record, IReadOnlyDictionary<string, Tensor> Tensors);
 
@@ -17,8 +18,7 @@ public sealed record EngineStateRecord(
     int Rank,
     string Precision,
     long TotalElements,
-    long RangeStart,
-    long RangeLength,
+    long OwnedElements,
     long OptimizerSteps,
     long AppliedSteps,
     long MicroSteps,

@@ -1,10 +1,11 @@
 namespace SharpSpeed.Engine;
 
 /// <summary>
-/// Bytes of the model and optimizer state one rank holds persistently (the ZeRO paper's model states), by kind.
-/// <see cref="Gradients"/> counts the gradient storage kept between micro-steps: the full model-dtype buffer at
-/// stages 0 and 1, only the fp32 partition at stage 2 (whose full-size gradients exist only transiently, during one
-/// micro-step's backward). <see cref="MasterWeights"/> is 0 in fp32, where the parameters are the master copy.
+/// Bytes one rank's engine held, by kind, each at its high-water mark (<see cref="MemoryLedger"/>): parameters
+/// (gathered ZeRO-3 units included), gradients kept between micro-steps, fp32 master weights, optimizer states, and
+/// gradient buckets of open blocks. <see cref="Peak"/> is the most held at once; <see cref="DevicePeak"/> the most
+/// held in device memory (equal to <see cref="Peak"/> without offload); <see cref="HostResident"/> what lives in host
+/// memory (offload) now. On a CPU-only run the device is the host: offloaded state is still booked as host memory.
 /// </summary>
 public sealed record MemoryAccount(
     long Parameters,
@@ -12,7 +13,10 @@ public sealed record MemoryAccount(
     long MasterWeights,
     long OptimizerStates,
     long Buckets,
-    long TransientGradients)
+    long Peak,
+    long DevicePeak,
+    long HostResident)
 {
+    /// <summary>The sum of the per-kind high-water marks (at least <see cref="Peak"/>).</summary>
     public long Total => Parameters + Gradients + MasterWeights + OptimizerStates + Buckets;
 }

@@ -1,55 +1,51 @@
 using SharpSpeed.Comm;
-using SharpSpeed.Engine.DataParallel;
 using SharpSpeed.Engine.Flat;
+using SharpSpeed.Engine.Gradients;
 using SharpSpeed.Engine.Optim;
+using SharpSpeed.Engine.Placement;
 using SharpSpeed.Engine.Precision;
 using SharpSpeed.Engine.Zero;
 using SharpSpeed.Models;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Engine;
 
 /// <summary>
-/// A DeepSpeed-like engine over one <see cref="ProcessGroup"/> (the single group on one process, MPI or NCCL across
-/// ranks; one code path for all). The model's parameters become views of one flat buffer of the model dtype, broadcast
-/// from rank 0. The trainer calls <see cref="Backward"/> once per micro-batch and <see cref="Step"/> once per
-/// accumulation boundary.
+/// A DeepSpeed-like engine over one <see cref="ProcessGroup"/>: DDP (stage 0) and ZeRO stages 1-3, fp32 / bf16 / fp16,
+/// optimizer and parameter offload, on the device of the model's parameters. docs/architecture.md ("The engine")
+/// describes the design; this class wires its parts: the flat <see cref="FlatLayout"/> of blocks, the model's seam
+/// (<see cref="HookedParameterUse"/> or, at stage 3, <see cref="GatheredParameterUse"/>), <see cref="GradientHooks"/>
+/// and <see cref="GradientReducer"/> for gradients, <see cref="UnitGatherer"/> for ZeRO-3 parameters, an
+/// <see cref="IFlatOptimizer"/> over the owned range, and the <see cref="MemoryLedger"/>. The trainer calls
+/// <see cref="Backward"/> once per micro-batch and <see cref="Step"/> once per accumulation boundary.
 /// <para>Gradient semantics (DeepSpeed's): gradients are AVERAGED over ranks. To train on the mean token loss of the
 /// global batch, pass loss = (sum of token losses of this micro-batch) * WorldSize / (label tokens of the whole global
-/// batch: all micro-batches of all ranks); then the averaged, accumulated gradient equals the full-batch gradient.</para>
-/// <para>Stage 0 (DDP): every rank holds everything; gradients are all-reduced in DDP buckets on the boundary micro-step
-/// only (no_sync before), from gradient hooks during backward when overlap_comm is on. Stage 1: fp32 master weights and
-/// Adam moments exist only for this rank's partition; gradients are reduce-scattered at the boundary. Stage 2: gradients
-/// are reduce-scattered after every micro-step's backward and accumulated in an fp32 partition; the full-size gradient
-/// exists only during backward. After the step, stages 1 and 2 all-gather the updated parameters.</para>
-/// <para>Precision: fp32 trains the flat buffer itself (it is the master copy). bf16 / fp16 keep 16-bit parameters and
-/// gradients, an fp32 master copy and fp32 gradients of the owned range; fp16 scales the loss with DeepSpeed's loss
-/// scaler, and an overflow on any rank (an infinite summed squared norm) makes every rank skip the step together.</para>
-/// <para>Buckets: stage 0 uses torch DDP's parameter-aligned buckets (<see cref="DdpBucketPlan"/>); ZeRO uses stripes
-/// of reduce_bucket_size / allgather_bucket_size elements across the partitions (<see cref="PartitionStripes"/>).</para>
+/// batch); then the averaged, accumulated gradient equals the full-batch gradient.</para>
 /// </summary>
 public sealed class TrainingEngine : IDisposable
 {
     private readonly TrainingEngineOptions _options;
     private readonly ProcessGroup _group;
-    private readonly Action<Tensor> _runBackward;
-    private readonly List<(string Name, Tensor Parameter)> _parameters;
-    private readonly FlatBuffer _model;
+    private readonly ITrainableModel _model;
+    private readonly ScalarType _modelType;
+    private readonly FlatBuffer? _parameters;
+    private readonly Tensor? _chunks;
     private readonly FlatBuffer? _gradients;
     private readonly Tensor _master;
     private readonly Tensor _fp32Gradients;
-    private readonly bool _separateMaster;
-    private readonly bool _separateFp32Gradients;
-    private readonly FlatAdamW _optimizer;
-    private readonly DdpBucketPlan? _ddpBuckets;
-    private readonly OverlappedGradients? _overlapped;
-    private readonly PartitionStripes? _reduceStripes;
-    private readonly PartitionStripes? _gatherStripes;
-    private readonly ScalarType _modelType;
+    private readonly bool _masterIsParameters;
+    private readonly bool _fp32GradientsAreGradients;
+    private readonly bool _chunksAreMaster;
+    private readonly IFlatOptimizer _optimizer;
+    private readonly GradientReducer _reducer;
+    private readonly GradientHooks _hooks;
+    private readonly UnitGatherer? _gatherer;
+    private readonly ParameterUse _use;
     private long _appliedSteps;
 
-    /// <param name="model">The model to train: its trainable parameters (already in the precision's dtype), its seam and its backward.</param>
+    /// <param name="model">The model to train: its trainable parameters (already in the precision's dtype, all on one device), its seam and its backward.</param>
     /// <param name="log">Where the fp16 loss scaler's "OVERFLOW! Skipping step" lines go (rank 0 only).</param>
     public TrainingEngine(ITrainableModel model, TrainingEngineOptions options, ProcessGroup group, Action<string>? log = null)
     {
@@ -59,82 +55,133 @@ public sealed class TrainingEngine : IDisposable
         options.Validate();
         _options = options;
         _group = group;
-        _runBackward = model.Backward;
-        _parameters = [.. model.ParameterUnits().SelectMany(u => u.Parameters).Select(p => (p.Name, (Tensor)p.Parameter))];
-        _modelType = options.Precision switch
-        {
-            TrainingPrecision.Bf16 => ScalarType.BFloat16,
-            TrainingPrecision.Fp16 => ScalarType.Float16,
-            _ => ScalarType.Float32,
-        };
+        _model = model;
+        _modelType = options.Precision.ModelType();
+        var units = model.ParameterUnits();
+        var parameters = units.SelectMany(u => u.Parameters).ToList();
+        var device = CheckParameters(parameters, _modelType, options.Precision);
+        Placement = new StatePlacement(device, options.OffloadOptimizer, options.OffloadParam);
         // Every rank sees the same overflow flag, so every rank's scaler follows the same sequence; rank 0 logs.
         LossScaler = LossScalers.Create(options.Precision, options.Fp16, group.Rank, log);
-        foreach (var (name, parameter) in _parameters.Where(p => p.Parameter.device_type != DeviceType.CPU))
-        {
-            throw new NotSupportedException(
-                $"parameter \"{name}\" is on {parameter.device}: TrainingEngine keeps its flat buffers in CPU memory and does not train CUDA models yet");
-        }
-        foreach (var (name, parameter) in _parameters.Where(p => p.Parameter.dtype != _modelType))
-        {
-            throw new ArgumentException($"parameter \"{name}\" is {parameter.dtype} but {options.Precision} training needs {_modelType}: cast the model first");
-        }
-        // Partition starts aligned to 16 elements (64 bytes of fp32), every parameter too.
-        Layout = FlatLayout.Create(_parameters.Select(p => (p.Name, p.Parameter.shape)), partitions: group.WorldSize, alignment: 16);
-        OwnedRange = options.ZeroStage == 0 ? Layout.Whole : Layout.Partition(group.Rank);
+        var (layoutUnits, unitOfModelUnit, persistentUnit) = EngineLayout.Units(units, options);
+        Layout = FlatLayout.Create(layoutUnits, options.ZeroStage == 0 ? 1 : group.WorldSize, alignment: 16,
+            EngineLayout.BlockElements(options, _modelType));
+        var stage = options.ZeroStage;
+        var optimizerOffloaded = Placement.OptimizerOffloaded;
 
-        _model = new FlatBuffer(Layout, _modelType);
-        _model.BindParameters(_parameters);
-        _group.Broadcast(_model.Data, root: 0);
-
-        _separateMaster = _modelType != ScalarType.Float32;
-        _master = _separateMaster
-            ? _model.Slice(OwnedRange).to(ScalarType.Float32).DetachFromDisposeScope()
-            : _model.Slice(OwnedRange).DetachFromDisposeScope();
-
-        if (options.ZeroStage < 2)
+        if (stage < 3)
         {
-            _gradients = new FlatBuffer(Layout, _modelType);
-            _gradients.BindGradients(_parameters);
-        }
-        _separateFp32Gradients = options.ZeroStage > 0 || _separateMaster;
-        _fp32Gradients = _separateFp32Gradients
-            ? zeros(OwnedRange.Length, dtype: ScalarType.Float32).DetachFromDisposeScope()
-            : _gradients!.Data.alias().DetachFromDisposeScope();
-
-        _optimizer = new FlatAdamW(Layout, OwnedRange, options.AdamW, options.Decays);
-        if (options.ZeroStage == 0)
-        {
-            var elementSize = _model.Data.ElementSize;
-            _ddpBuckets = new DdpBucketPlan(Layout, elementSize, options.DdpFirstBucketCapBytes, options.DdpBucketCapBytes);
-            if (options.OverlapComm)
+            _parameters = new FlatBuffer(Layout, _modelType, device);
+            Ledger.Allocate(MemoryKind.Parameters, _parameters.Data);
+            _parameters.BindParameters(parameters.Select(p => (p.Name, (Tensor)p.Parameter)));
+            _group.Broadcast(_parameters.Data, root: 0);
+            _masterIsParameters = stage == 0 && _modelType == ScalarType.Float32 && !optimizerOffloaded;
+            if (_masterIsParameters)
             {
-                _overlapped = new OverlappedGradients(_gradients!, _ddpBuckets, group, _parameters, model.Seam);
+                _master = _parameters.Data.alias().DetachFromDisposeScope();
+            }
+            else
+            {
+                _master = Ledger.Allocate(MemoryKind.Master, Placement.OptimizerZeros(OwnedElements, ScalarType.Float32), optimizerOffloaded);
+                CollectOwn(_parameters.Data, _master);
             }
         }
         else
         {
-            _reduceStripes = new PartitionStripes(group, Layout, options.ReduceBucketSize, _modelType, options.OverlapComm);
-            _gatherStripes = new PartitionStripes(group, Layout, options.AllgatherBucketSize, _modelType, options.OverlapComm);
+            var chunks = Placement.ParameterChunkZeros(Layout.PartitionSize, _modelType);
+            Zero3Partitioner.Partition(Layout, group, parameters, chunks);
+            _chunksAreMaster = _modelType == ScalarType.Float32 && Placement.ParametersOffloaded == Placement.OptimizerOffloaded;
+            _master = _chunksAreMaster ? chunks : Placement.OptimizerZeros(Layout.PartitionSize, ScalarType.Float32);
+            if (!_chunksAreMaster)
+            {
+                using var noGrad = no_grad();
+                _master.copy_(chunks);
+                Ledger.Allocate(MemoryKind.Master, _master, optimizerOffloaded);
+            }
+            _chunks = Ledger.Allocate(MemoryKind.Parameters, chunks, Placement.ParametersOffloaded);
         }
+
+        if (stage < 2)
+        {
+            _gradients = new FlatBuffer(Layout, _modelType, device);
+            Ledger.Allocate(MemoryKind.Gradients, _gradients.Data);
+        }
+        _fp32GradientsAreGradients = stage == 0 && _modelType == ScalarType.Float32 && !optimizerOffloaded;
+        _fp32Gradients = _fp32GradientsAreGradients
+            ? _gradients!.Data.alias().DetachFromDisposeScope()
+            : Ledger.Allocate(MemoryKind.Gradients, Placement.OptimizerZeros(OwnedElements, ScalarType.Float32), optimizerOffloaded);
+
+        var range = stage == 0 ? OptimizerRange.Whole(Layout, options.Decays) : OptimizerRange.Partition(Layout, group.Rank, options.Decays);
+        _optimizer = optimizerOffloaded ? new CpuAdamW(range, options.AdamW) : new FlatAdamW(range, options.AdamW, device);
+        Ledger.Allocate(MemoryKind.Optimizer, _optimizer.ExpAvg, optimizerOffloaded);
+        Ledger.Allocate(MemoryKind.Optimizer, _optimizer.ExpAvgSq, optimizerOffloaded);
+
+        _reducer = new GradientReducer(
+            new ReducerSettings(stage, _modelType, device, options.OverlapComm, options.ReduceScatter, options.PrescaleGradients, options.GradientPredivideFactor),
+            Layout, group, stage < 2 ? _gradients : null, stage > 0 ? _fp32Gradients : null, Ledger);
+        _hooks = new GradientHooks(Layout, _reducer);
+        var segmentOf = parameters.ToDictionary(p => (Tensor)p.Parameter, p => Layout.IndexOf(p.Name), (IEqualityComparer<Tensor>)ReferenceEqualityComparer.Instance);
+        if (stage < 3)
+        {
+            _use = new HookedParameterUse(segmentOf.ToDictionary(p => p.Key, p => new HookTarget(_hooks, p.Value), segmentOf.Comparer));
+        }
+        else
+        {
+            _gatherer = new UnitGatherer(Layout, group, _chunks!, options.Stage3, options.AllgatherPartitions, device, Ledger, persistentUnit);
+            _hooks.SegmentCompleted = _gatherer.SegmentGradientsDone;
+            _use = new GatheredParameterUse(_gatherer, _hooks, segmentOf, unitOfModelUnit);
+        }
+        model.Seam.Install(_use);
+        Ledger.ResetPeaks();
     }
 
     public FlatLayout Layout { get; }
 
+    /// <summary>Where each kind of state lives (device, or host memory with offload).</summary>
+    public StatePlacement Placement { get; }
+
+    /// <summary>Bytes of every buffer the engine holds, with high-water marks.</summary>
+    public MemoryLedger Ledger { get; } = new();
+
+    /// <summary>Device-to-host reads the engine made (one per optimizer step: the gradient norm).</summary>
+    public DeviceSyncs Syncs { get; } = new();
+
     /// <summary>fp16: DeepSpeed's dynamic (or static) loss scaler; a static scale of 1 otherwise.</summary>
     public ILossScaler LossScaler { get; }
 
-    /// <summary>The flat range whose master weights and optimizer states this rank holds (the whole buffer at stage 0).</summary>
-    public PartitionRange OwnedRange { get; }
-
     public int ZeroStage => _options.ZeroStage;
 
-    /// <summary>Stage 0's DDP buckets (null under ZeRO).</summary>
-    public DdpBucketPlan? DdpBuckets => _ddpBuckets;
+    /// <summary>ZeRO-3: the model's trained parameters hold no values; <see cref="ConsolidatedWeights"/> has them.</summary>
+    public bool PartitionsParameters => _options.ZeroStage == 3;
 
-    /// <summary>With overlap_comm at stage 0: buckets started from gradient hooks during backward so far.</summary>
-    internal int BucketsLaunchedFromHooks => _overlapped?.BucketsLaunchedFromHooks ?? 0;
+    /// <summary>stage3_gather_16bit_weights_on_model_save, or any stage below 3 (where the model holds its weights).</summary>
+    public bool SavesConsolidatedWeights => _options.ZeroStage < 3 || _options.Stage3.GatherWeightsOnModelSave;
 
-    /// <summary>Micro-steps (Backward calls) since the engine started.</summary>
+    /// <summary>Elements of master weights, moments and fp32 gradients this rank holds: the whole buffer at stage 0, its partition otherwise.</summary>
+    public long OwnedElements => _options.ZeroStage == 0 ? Layout.TotalElements : Layout.PartitionSize;
+
+    /// <summary>The optimizer over the owned range: <see cref="FlatAdamW"/> on the device, <see cref="CpuAdamW"/> when offloaded.</summary>
+    public IFlatOptimizer Optimizer => _optimizer;
+
+    /// <summary>The tensors of this rank's state by name (for tests of placement): master, exp_avg, exp_avg_sq, fp32_gradients, and parameter_chunks at stage 3.</summary>
+    public IReadOnlyDictionary<string, Tensor> StateTensors => new Dictionary<string, Tensor>(StringComparer.Ordinal)
+    {
+        ["master"] = _master,
+        ["exp_avg"] = _optimizer.ExpAvg,
+        ["exp_avg_sq"] = _optimizer.ExpAvgSq,
+        ["fp32_gradients"] = _fp32Gradients,
+        ["parameters"] = _chunks ?? _parameters!.Data,
+    };
+
+    /// <summary>Blocks whose gradient collective started while backward was still running (overlap evidence).</summary>
+    public int BlocksLaunchedDuringBackward => _hooks.BlocksLaunchedDuringBackward;
+
+    /// <summary>Time the training thread waited for gradient collectives (communication backward did not hide).</summary>
+    public TimeSpan ExposedCommunication => _reducer.ExposedWait;
+
+    /// <summary>ZeRO-3: unit all-gathers so far and how many were prefetched; null below stage 3.</summary>
+    public (int Gathers, int Prefetches)? Gathering => _gatherer is null ? null : (_gatherer.Gathers, _gatherer.Prefetches);
+
     public long MicroSteps { get; private set; }
 
     /// <summary>Optimizer steps applied (skipped ones excluded; the schedule's position).</summary>
@@ -143,56 +190,40 @@ public sealed class TrainingEngine : IDisposable
     /// <summary>True when the next <see cref="Backward"/> ends an accumulation, i.e. is followed by <see cref="Step"/>.</summary>
     public bool IsNextMicroStepBoundary => (MicroSteps + 1) % _options.GradientAccumulationSteps == 0;
 
-    /// <summary>Bytes this rank holds, by kind.</summary>
-    public MemoryAccount Memory => new(
-        Parameters: _model.Bytes,
-        Gradients: (_gradients?.Bytes ?? 0) + (_separateFp32Gradients ? _fp32Gradients.NumberOfElements * sizeof(float) : 0),
-        MasterWeights: _separateMaster ? _master.NumberOfElements * sizeof(float) : 0,
-        OptimizerStates: _optimizer.StateBytes,
-        Buckets: (_reduceStripes?.BucketBytes ?? 0) + (_gatherStripes?.BucketBytes ?? 0),
-        TransientGradients: _gradients is null ? Layout.TotalElements * _model.Data.ElementSize : 0);
+    /// <summary>Bytes this rank's engine held, by kind, at their high-water marks.</summary>
+    public MemoryAccount Memory => Ledger.Snapshot();
 
-    /// <summary>Back-propagates one micro-batch's loss (normalised as the class remarks say) and communicates what the stage needs.</summary>
+    /// <summary>Back-propagates one micro-batch's loss (normalised as the class remarks say); gradients are reduced as the stage says while backward runs.</summary>
     public void Backward(Tensor loss)
     {
         ArgumentNullException.ThrowIfNull(loss);
-        var boundary = IsNextMicroStepBoundary;
         using var scope = NewDisposeScope();
         if (LossScaler.LossScale != 1.0)
         {
             loss = loss * LossScaler.LossScale;
         }
-        if (_options.ZeroStage == 0)
+        _hooks.BeginBackward(communicate: _options.ZeroStage >= 2 || IsNextMicroStepBoundary);
+        try
         {
-            if (_overlapped is not null)
-            {
-                _overlapped.Backward(loss, _runBackward, communicate: boundary);
-            }
-            else
-            {
-                _runBackward(loss);
-                if (boundary)
-                {
-                    AllReduceBuckets();
-                }
-            }
+            _gatherer?.InBackward = true;
+            _model.Backward(loss);
         }
-        else if (_options.ZeroStage == 1)
+        finally
         {
-            _runBackward(loss);
-            if (boundary)
+            _gatherer?.InBackward = false;
+            try
             {
-                _reduceStripes!.ReduceScatterAdd(_gradients!.Data, _fp32Gradients);
+                _hooks.EndBackward();
             }
-        }
-        else
-        {
-            BackwardAndReduceScatter(loss);
+            finally
+            {
+                _gatherer?.EndBackward();
+            }
         }
         MicroSteps++;
     }
 
-    /// <summary>The optimizer step at an accumulation boundary: unscale, overflow check and clipping across ranks, AdamW on the owned range, all-gather.</summary>
+    /// <summary>The optimizer step at an accumulation boundary: unscale, overflow check and clipping across ranks, AdamW on the owned range, parameters published.</summary>
     public StepResult Step()
     {
         if (MicroSteps == 0 || MicroSteps % _options.GradientAccumulationSteps != 0)
@@ -202,7 +233,7 @@ public sealed class TrainingEngine : IDisposable
         }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        if (_options.ZeroStage == 0 && _separateFp32Gradients)
+        if (_options.ZeroStage == 0 && !_fp32GradientsAreGradients)
         {
             _fp32Gradients.copy_(_gradients!.Data);
         }
@@ -211,21 +242,14 @@ public sealed class TrainingEngine : IDisposable
         {
             _fp32Gradients.div_(lossScale);
         }
-        // No separate isfinite() pass (it cost more than the whole AdamW update in bench train's profile): an inf or
-        // NaN gradient makes the float64 sum of squares inf or NaN, and no finite fp32 value overflows it.
-        var squaredNorm = _fp32Gradients.to(ScalarType.Float64).square().sum().item<double>();
-        if (!double.IsFinite(squaredNorm))
-        {
-            squaredNorm = double.PositiveInfinity;
-        }
+        // One number carries both the overflow flag and the norm: an inf or NaN gradient makes the float64 sum of squares
+        // non-finite. Partitions sum their squares across ranks first; it is the step's only device-to-host read.
+        var squared = _fp32Gradients.to(ScalarType.Float64).square().sum().to(ScalarType.Float32).reshape(1);
         if (_options.ZeroStage > 0)
         {
-            // Every rank holds a different partition: sum the squares so all ranks see one norm and skip or clip together.
-            var total = tensor(new[] { (float)squaredNorm });
-            _group.AllReduce(total, ReduceOp.Sum);
-            squaredNorm = total.item<float>();
+            _group.AllReduce(squared, ReduceOp.Sum);
         }
-        var norm = Math.Sqrt(squaredNorm);
+        var norm = Math.Sqrt(Syncs.Read<float>(squared));
         var learningRate = _options.Schedule.LearningRate(_appliedSteps);
         var overflow = !double.IsFinite(norm);
         LossScaler.UpdateScale(overflow);
@@ -240,7 +264,7 @@ public sealed class TrainingEngine : IDisposable
                     _fp32Gradients.mul_(coefficient);
                 }
             }
-            _optimizer.Step(_master, _fp32Gradients, learningRate);
+            _optimizer.Update(_master, _fp32Gradients, learningRate);
             _appliedSteps++;
             PublishMaster();
         }
@@ -248,16 +272,16 @@ public sealed class TrainingEngine : IDisposable
         return new StepResult(overflow, norm, learningRate, lossScale);
     }
 
-    /// <summary>This rank's shard of the state (copies), for a checkpoint.</summary>
+    /// <summary>This rank's shard of the state (host copies), for a checkpoint.</summary>
     public EngineState CaptureState()
     {
         var record = new EngineStateRecord(_options.ZeroStage, _group.WorldSize, _group.Rank, _options.Precision.ToString(),
-            Layout.TotalElements, OwnedRange.Start, OwnedRange.Length, _optimizer.StepCount, _appliedSteps, MicroSteps, LossScaler.State);
+            Layout.TotalElements, OwnedElements, _optimizer.StepCount, _appliedSteps, MicroSteps, LossScaler.State);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal)
         {
-            ["master"] = _master.clone().DetachFromDisposeScope(),
-            ["exp_avg"] = _optimizer.ExpAvg.clone().DetachFromDisposeScope(),
-            ["exp_avg_sq"] = _optimizer.ExpAvgSq.clone().DetachFromDisposeScope(),
+            ["master"] = HostCopy(_master),
+            ["exp_avg"] = HostCopy(_optimizer.ExpAvg),
+            ["exp_avg_sq"] = HostCopy(_optimizer.ExpAvgSq),
         };
         return new EngineState(record, tensors);
     }
@@ -273,12 +297,11 @@ public sealed class TrainingEngine : IDisposable
                 $"engine state of rank {r.Rank} of {r.WorldSize} at ZeRO stage {r.ZeroStage} cannot be restored into rank " +
                 $"{_group.Rank} of {_group.WorldSize} at stage {_options.ZeroStage}: re-partitioning to another world size or stage is not supported");
         }
-        if (r.TotalElements != Layout.TotalElements || r.RangeStart != OwnedRange.Start || r.RangeLength != OwnedRange.Length
-            || r.Precision != _options.Precision.ToString())
+        if (r.TotalElements != Layout.TotalElements || r.OwnedElements != OwnedElements || r.Precision != _options.Precision.ToString())
         {
             throw new InvalidOperationException(
-                $"engine state covers [{r.RangeStart}, +{r.RangeLength}) of {r.TotalElements} elements in {r.Precision}, " +
-                $"but this engine owns [{OwnedRange.Start}, +{OwnedRange.Length}) of {Layout.TotalElements} in {_options.Precision}: a different model");
+                $"engine state owns {r.OwnedElements} of {r.TotalElements} elements in {r.Precision}, but this engine owns " +
+                $"{OwnedElements} of {Layout.TotalElements} in {_options.Precision}: a different model or bucket size");
         }
         using var noGrad = no_grad();
         _master.copy_(Required(state, "master"));
@@ -291,47 +314,53 @@ public sealed class TrainingEngine : IDisposable
     }
 
     /// <summary>
-    /// The fp32 weights of the whole model by parameter name (all-gathered from the ranks' master partitions under
-    /// ZeRO); collective: every rank must call it. The caller disposes the tensors.
+    /// The weights of every trained parameter by name, in host memory and <paramref name="dtype"/> (fp32 master values,
+    /// all-gathered from the ranks' partitions under ZeRO); collective: every rank must call it. The caller disposes them.
     /// </summary>
-    public IReadOnlyDictionary<string, Tensor> ConsolidatedWeights()
+    public IReadOnlyDictionary<string, Tensor> ConsolidatedWeights(ScalarType dtype = ScalarType.Float32)
     {
         using var noGrad = no_grad();
-        Tensor full;
-        if (_options.ZeroStage == 0)
-        {
-            full = _master.alias();
-        }
-        else
-        {
-            full = zeros(Layout.TotalElements, dtype: ScalarType.Float32);
-            using var own = full.narrow(0, OwnedRange.Start, OwnedRange.Length);
-            own.copy_(_master);
-            _group.AllGather(own, full);
-        }
-        using (full)
-        {
-            return Layout.Segments.ToDictionary(
-                s => s.Name,
-                s =>
-                {
-                    using var view = full.narrow(0, s.Offset, s.Count);
-                    return view.view(s.ShapeArray()).clone().DetachFromDisposeScope();
-                },
-                StringComparer.Ordinal);
-        }
+        using var full = _options.ZeroStage == 0
+            ? _master.to(dtype, CPU)
+            : PartitionExchange.Consolidate(Layout, _group, _master, dtype, Placement.OptimizerDevice);
+        return Layout.Segments.ToDictionary(
+            s => s.Name,
+            s =>
+            {
+                using var view = full.narrow(0, s.Offset, s.Count);
+                return view.view(s.ShapeArray()).clone().DetachFromDisposeScope();
+            },
+            StringComparer.Ordinal);
     }
 
     public void Dispose()
     {
-        _overlapped?.Dispose();
-        _reduceStripes?.Dispose();
-        _gatherStripes?.Dispose();
+        _model.Seam.Remove(_use);
+        _gatherer?.Dispose();
+        _reducer.Dispose();
         _optimizer.Dispose();
         _fp32Gradients.Dispose();
         _master.Dispose();
+        if (!_chunksAreMaster)
+        {
+            _chunks?.Dispose();
+        }
         _gradients?.Dispose();
-        _model.Dispose();
+        _parameters?.Dispose();
+    }
+
+    private static Device CheckParameters(List<(string Name, Parameter Parameter)> parameters, ScalarType modelType, TrainingPrecision precision)
+    {
+        foreach (var (name, parameter) in parameters.Where(p => p.Parameter.dtype != modelType))
+        {
+            throw new ArgumentException($"parameter \"{name}\" is {parameter.dtype} but {precision} training needs {modelType}: cast the model first");
+        }
+        var device = parameters.Count > 0 ? parameters[0].Parameter.device : CPU;
+        foreach (var (name, parameter) in parameters.Where(p => p.Parameter.device_type != device.type || p.Parameter.device_index != device.index))
+        {
+            throw new ArgumentException($"parameter \"{name}\" is on {parameter.device} but \"{parameters[0].Name}\" is on {device}: move the whole model to one device");
+        }
+        return device;
     }
 
     private static Tensor Required(EngineState state, string name) =>
@@ -339,51 +368,56 @@ public sealed class TrainingEngine : IDisposable
             ? value
             : throw new InvalidOperationException($"engine state has no tensor \"{name}\"");
 
-    private void AllReduceBuckets()
+    private static Tensor HostCopy(Tensor tensor) =>
+        (tensor.device_type == DeviceType.CPU ? tensor.clone() : tensor.cpu()).DetachFromDisposeScope();
+
+    /// <summary>This rank's owned values of the full flat <paramref name="flat"/> into <paramref name="owned"/> (the whole at stage 0).</summary>
+    private void CollectOwn(Tensor flat, Tensor owned)
     {
-        using var scope = NewDisposeScope();
-        var works = _ddpBuckets!.Buckets.Select(b => _group.AllReduceAsync(_gradients!.Slice(b), ReduceOp.Avg)).ToList();
-        foreach (var work in works)
+        using var noGrad = no_grad();
+        if (_options.ZeroStage == 0)
         {
-            work.Wait();
+            owned.copy_(flat);
+            return;
+        }
+        foreach (var chunk in Layout.OwnedChunks(_group.Rank))
+        {
+            using var target = owned.narrow(0, chunk.PartitionOffset, chunk.Flat.Length);
+            using var source = flat.narrow(0, chunk.Flat.Start, chunk.Flat.Length);
+            target.copy_(source);
         }
     }
 
-    /// <summary>Stage 2: gradients of this micro-step land in a transient full buffer and leave it reduce-scattered.</summary>
-    private void BackwardAndReduceScatter(Tensor loss)
-    {
-        using var transient = new FlatBuffer(Layout, _modelType);
-        transient.BindGradients(_parameters);
-        try
-        {
-            _runBackward(loss);
-            _reduceStripes!.ReduceScatterAdd(transient.Data, _fp32Gradients);
-        }
-        finally
-        {
-            foreach (var (_, parameter) in _parameters)
-            {
-                parameter.grad = null;
-            }
-        }
-    }
-
-    /// <summary>Master weights into the model: the owned range (rounded to the model dtype), then the other ranks' partitions.</summary>
+    /// <summary>Master weights into the model's parameters: rounded to the model dtype, then completed from the other ranks (stages 1-2) or left as chunks (stage 3).</summary>
     private void PublishMaster()
     {
         using var noGrad = no_grad();
-        if (_separateMaster)
+        switch (_options.ZeroStage)
         {
-            using var owned = _model.Slice(OwnedRange);
-            owned.copy_(_master);
+            case 0:
+                if (!_masterIsParameters)
+                {
+                    _parameters!.Data.copy_(_master);
+                }
+                break;
+            case 1 or 2:
+                PartitionExchange.PlaceOwnChunks(Layout, _group.Rank, _master, _parameters!.Data);
+                PartitionExchange.GatherBlocks(Layout, _group, _parameters.Data, _options.AllgatherPartitions);
+                break;
+            default:
+                if (!_chunksAreMaster)
+                {
+                    _chunks!.copy_(_master);
+                }
+                _gatherer!.Invalidate();
+                break;
         }
-        _gatherStripes?.AllGather(_model.Data);
     }
 
     private void ZeroGradients()
     {
         _gradients?.Zero();
-        if (_separateFp32Gradients)
+        if (!_fp32GradientsAreGradients)
         {
             _fp32Gradients.zero_();
         }

@@ -12,7 +12,7 @@ namespace SharpSpeed.Engine;
 /// </summary>
 public sealed record TrainingEngineOptions
 {
-    /// <summary>0: data parallel (every rank holds everything); 1: optimizer states partitioned; 2: gradients too.</summary>
+    /// <summary>0: data parallel (every rank holds everything); 1: optimizer states partitioned; 2: gradients too; 3: parameters too.</summary>
     public int ZeroStage { get; init; }
 
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
@@ -60,14 +60,11 @@ public sealed record TrainingEngineOptions
     /// <summary>offload_param device cpu (stage 3): this rank's parameter chunks in host memory; null keeps them on the device.</summary>
     public Placement.HostOffload? OffloadParam { get; init; }
 
-    /// <summary>Start gradient communication asynchronously while backward still runs (stage 0) or while the next bucket is packed (ZeRO).</summary>
+    /// <summary>Run each complete gradient block's collective asynchronously while backward goes on (else the hook waits for it).</summary>
     public bool OverlapComm { get; init; }
 
     /// <summary>Stage 0: bytes per all-reduce bucket (torch DDP's bucket_cap_mb = 25).</summary>
     public long DdpBucketCapBytes { get; init; } = 25L * 1024 * 1024;
-
-    /// <summary>Stage 0: bytes of the first bucket (the last parameters' gradients), small so communication starts early.</summary>
-    public long DdpFirstBucketCapBytes { get; init; } = 1L * 1024 * 1024;
 
     /// <summary>The options of a DeepSpeed config (zero section, precision, clipping, accumulation, AdamW) plus a schedule.</summary>
     public static TrainingEngineOptions FromDeepSpeed(DeepSpeedConfig config, ILearningRateSchedule schedule, AdamWOptions adamW)
@@ -97,15 +94,27 @@ public sealed record TrainingEngineOptions
 
     public void Validate()
     {
-        if (ZeroStage is < 0 or > 2)
+        if (ZeroStage is < 0 or > 3)
         {
-            throw new ArgumentException($"zero_optimization.stage {ZeroStage} is not supported: SharpSpeed runs stages 0, 1 and 2");
+            throw new ArgumentException($"zero_optimization.stage {ZeroStage} is not a ZeRO stage: use 0, 1, 2 or 3");
         }
+        if (OffloadOptimizer is not null && ZeroStage == 0)
+        {
+            throw new ArgumentException("zero_optimization.offload_optimizer needs ZeRO stage 1, 2 or 3 (stage 0 keeps no partition to offload)");
+        }
+        if (OffloadParam is not null && ZeroStage != 3)
+        {
+            throw new ArgumentException($"zero_optimization.offload_param needs ZeRO stage 3 (parameters are partitioned only there), not stage {ZeroStage}");
+        }
+        if (GradientPredivideFactor <= 0 || !double.IsFinite(GradientPredivideFactor))
+        {
+            throw new ArgumentException($"gradient_predivide_factor must be a finite value > 0, not {GradientPredivideFactor}");
+        }
+        Stage3.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(GradientAccumulationSteps, 1, nameof(GradientAccumulationSteps));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReduceBucketSize, 1, nameof(ReduceBucketSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(AllgatherBucketSize, 1, nameof(AllgatherBucketSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(DdpBucketCapBytes, 1, nameof(DdpBucketCapBytes));
-        ArgumentOutOfRangeException.ThrowIfLessThan(DdpFirstBucketCapBytes, 1, nameof(DdpFirstBucketCapBytes));
         if (GradientClipping < 0 || !double.IsFinite(GradientClipping))
         {
             throw new ArgumentException($"gradient_clipping must be a finite value >= 0, not {GradientClipping}");

@@ -60,7 +60,19 @@ public sealed class LlamaForCausalLM : nn.Module, ITrainableModel
             }
             list.Add((name, parameter));
         }
-        return [.. byUnit.Select(u => new ParameterUnit(u.Key, UnitName(u.Key), u.Value))];
+        return [.. byUnit.Select(u => new ParameterUnit(u.Key, UnitName(u.Key), [.. u.Value.OrderBy(p => ForwardPosition(p.Item1))]))];
+    }
+
+    /// <summary>
+    /// Where a decoder-layer parameter is first used in forward. Units list their parameters in this order (not in
+    /// registration order, which puts the norms last), so that backward's gradients arrive in reverse layout order and
+    /// an engine's gradient blocks complete one after another. Stable: adapters sort with the module they wrap.
+    /// </summary>
+    private static int ForwardPosition(string parameterName)
+    {
+        string[] modules = ["input_layernorm", "q_proj", "k_proj", "v_proj", "o_proj", "post_attention_layernorm", "gate_proj", "up_proj", "down_proj"];
+        var position = Array.FindIndex(modules, m => parameterName.Contains($".{m}.", StringComparison.Ordinal));
+        return position < 0 ? modules.Length : position;
     }
 
     /// <summary>Recompute each decoder layer during backward (HF's <c>gradient_checkpointing</c>).</summary>

@@ -1,8 +1,10 @@
 using SharpSpeed.Engine;
 using SharpSpeed.Engine.Config;
 using SharpSpeed.Engine.Optim;
+using SharpSpeed.Engine.Placement;
 using SharpSpeed.Engine.Precision;
 using SharpSpeed.Engine.Schedules;
+using SharpSpeed.Engine.Zero;
 using SharpSpeed.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,7 +14,10 @@ namespace SharpSpeed.Tests.EngineParity;
 /// <summary>
 /// The shared ground of the engine parity tests (compiled into the MPI worker and the test project): a very small
 /// LLaMA with tied embeddings (so one parameter has two uses), a fixed global batch per step with masked labels, and
-/// the hyper-parameters. A run is named like "s2-a4-fp32", "s0-a1-bf16" or "s0-a4-fp32-overlap" (stage, accumulation, precision; "overlap": overlap_comm; "big": default bucket sizes).
+/// the hyper-parameters. A run is named like "s2-a4-fp32", "s0-a1-bf16" or "s3-a2-fp32-overlap-offopt" (stage,
+/// accumulation, precision, then options: "overlap" overlap_comm, "big" DeepSpeed's default bucket sizes, "offopt"
+/// optimizer offload, "offparam" parameter offload, "noscatter" reduce_scatter false, "nogather" allgather_partitions
+/// false, "prescale" prescale_gradients, "predivide" gradient_predivide_factor 2).
 /// </summary>
 public static class ParitySetup
 {
@@ -72,8 +77,16 @@ public static class ParitySetup
             // DeepSpeed's default 5e8, where each ZeRO collective covers the whole buffer in place.
             ReduceBucketSize = parts.Contains("big") ? 500_000_000 : 1000,
             AllgatherBucketSize = parts.Contains("big") ? 500_000_000 : 1500,
-            DdpFirstBucketCapBytes = 2048,
             DdpBucketCapBytes = 8192,
+            ReduceScatter = !parts.Contains("noscatter"),
+            AllgatherPartitions = !parts.Contains("nogather"),
+            PrescaleGradients = parts.Contains("prescale"),
+            GradientPredivideFactor = parts.Contains("predivide") ? 2.0 : 1.0,
+            OffloadOptimizer = parts.Contains("offopt") ? new HostOffload(PinMemory: true) : null,
+            OffloadParam = parts.Contains("offparam") ? new HostOffload(PinMemory: true) : null,
+            // Norm weights (32 elements) persistent, a couple of units kept between forward and backward, prefetching
+            // a unit or two ahead: every path of the gatherer runs on this small model.
+            Stage3 = new Stage3Options { ParamPersistenceThreshold = 100, PrefetchBucketSize = 6000, MaxReuseDistance = 4000, MaxLiveParameters = 20000 },
         };
     }
 

@@ -26,7 +26,11 @@ internal static class MpiJob
     }
 
     /// <summary>Runs `mpirun -np N dotnet worker.dll scenario dir args` with this platform's flags; returns the rank reports.</summary>
-    public static IReadOnlyList<JsonElement> Run(int ranks, string scenario, params string[] arguments)
+    public static IReadOnlyList<JsonElement> Run(int ranks, string scenario, params string[] arguments) =>
+        Run(ranks, scenario, Timeout, arguments);
+
+    /// <summary>The same with its own time limit (a job of many runs).</summary>
+    public static IReadOnlyList<JsonElement> Run(int ranks, string scenario, TimeSpan timeout, params string[] arguments)
     {
         var directory = Directory.CreateTempSubdirectory("sharpspeed-mpi-").FullName;
         try
@@ -46,7 +50,7 @@ internal static class MpiJob
             info.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
             info.Environment["OMPI_MCA_btl"] = "self,vader";
             info.Environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none";
-            var (exitCode, output) = RunToEnd(info, Timeout);
+            var (exitCode, output) = RunToEnd(info, timeout);
             Assert.True(exitCode == 0, $"mpirun -np {ranks} {scenario} exited with {exitCode}:\n{output}");
             return Enumerable.Range(0, ranks)
                 .Select(rank => JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, $"rank{rank}.json"))).RootElement)

@@ -5,8 +5,8 @@ namespace SharpSpeed.Engine.Flat;
 
 /// <summary>
 /// One contiguous 1-D tensor laid out by a <see cref="FlatLayout"/>. It hands out views of single parameters and of
-/// partitions, and can become the storage of a model's parameters or of their gradients, so that one tensor op
-/// (copy, all-reduce, optimizer step) covers the whole model or one rank's partition of it.
+/// ranges, and can become the storage of a model's parameters, so that one tensor op (copy, collective) covers the
+/// whole model.
 /// </summary>
 public sealed class FlatBuffer : IDisposable
 {
@@ -60,21 +60,6 @@ public sealed class FlatBuffer : IDisposable
             using var view = View(name);
             view.copy_(parameter);
             parameter.set_(view);
-        }
-    }
-
-    /// <summary>
-    /// Points each parameter's <c>.grad</c> at its view, so backward accumulates straight into the buffer.
-    /// Clear gradients with <see cref="Zero"/>, never with the module's zero_grad (that drops the views).
-    /// </summary>
-    public void BindGradients(IEnumerable<(string Name, Tensor Parameter)> parameters)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        foreach (var (name, parameter) in Matching(parameters))
-        {
-            // The parameter keeps its own reference to the view; this handle can go.
-            using var view = View(name);
-            parameter.grad = view;
         }
     }
 

@@ -1,21 +1,29 @@
 namespace SharpSpeed.Engine.Flat;
 
 /// <summary>
-/// The layout of a list of named parameters in one contiguous buffer, as DeepSpeed flattens a parameter group:
-/// parameters one after another in the given order, each starting on an <see cref="Alignment"/> boundary, and the
-/// total padded so the buffer splits into <see cref="Partitions"/> equal, aligned partitions (one per ZeRO rank).
-/// Padding elements belong to no parameter and stay zero.
+/// The layout of a model's trainable parameters in one contiguous buffer, and how ranks share it. Parameters are laid
+/// out unit after unit (<see cref="Units"/>, in forward order), each starting on an <see cref="Alignment"/> boundary.
+/// Every unit is cut into <see cref="Blocks"/> of at most <see cref="BlockElements"/> elements, each padded to a
+/// multiple of Partitions x Alignment so that it splits into equal, aligned chunks: rank r owns chunk r of every block
+/// (FSDP's flat-parameter sharding, per block). A block is the unit of one collective (reduce-scatter or all-reduce of
+/// its gradients, all-gather of its parameters), and never crosses a unit's boundary. A rank's partition is its
+/// chunks of all blocks, back to back (<see cref="PartitionSize"/> elements). Padding belongs to no parameter and
+/// stays zero.
 /// </summary>
 public sealed class FlatLayout
 {
     private readonly Dictionary<string, int> _indexByName;
 
-    private FlatLayout(IReadOnlyList<FlatSegment> segments, long totalElements, int partitions, long alignment)
+    private FlatLayout(IReadOnlyList<FlatSegment> segments, IReadOnlyList<FlatUnit> units, IReadOnlyList<FlatBlock> blocks,
+        int partitions, long alignment, long blockElements)
     {
         Segments = segments;
-        TotalElements = totalElements;
+        Units = units;
+        Blocks = blocks;
         Partitions = partitions;
         Alignment = alignment;
+        BlockElements = blockElements;
+        TotalElements = blocks.Sum(b => b.Length);
         _indexByName = new Dictionary<string, int>(segments.Count, StringComparer.Ordinal);
         for (var i = 0; i < segments.Count; i++)
         {
@@ -28,22 +36,29 @@ public sealed class FlatLayout
 
     public IReadOnlyList<FlatSegment> Segments { get; }
 
-    /// <summary>Elements in the buffer, padding included; a multiple of Partitions * Alignment.</summary>
+    public IReadOnlyList<FlatUnit> Units { get; }
+
+    public IReadOnlyList<FlatBlock> Blocks { get; }
+
+    /// <summary>Elements in the buffer, padding included; a multiple of Partitions x Alignment.</summary>
     public long TotalElements { get; }
 
     public int Partitions { get; }
 
     public long Alignment { get; }
 
+    /// <summary>The most elements one block may hold (before rounding to the chunk quantum).</summary>
+    public long BlockElements { get; }
+
+    /// <summary>Elements of one rank's partition: its chunk of every block.</summary>
     public long PartitionSize => TotalElements / Partitions;
 
     /// <summary>Elements that belong to parameters (the model's parameter count).</summary>
     public long ParameterElements => Segments.Sum(s => s.Count);
 
-    public FlatSegment this[string name] =>
-        _indexByName.TryGetValue(name, out var index)
-            ? Segments[index]
-            : throw new KeyNotFoundException($"parameter \"{name}\" is not in the flat layout");
+    public PartitionRange Whole => new(0, TotalElements);
+
+    public FlatSegment this[string name] => Segments[IndexOf(name)];
 
     public bool Contains(string name) => _indexByName.ContainsKey(name);
 
@@ -51,45 +66,77 @@ public sealed class FlatLayout
     public int IndexOf(string name) =>
         _indexByName.TryGetValue(name, out var index) ? index : throw new KeyNotFoundException($"parameter \"{name}\" is not in the flat layout");
 
-    /// <param name="parameters">Names and shapes, in the order they are laid out.</param>
-    /// <param name="partitions">How many equal partitions the buffer must split into (the data-parallel world size for ZeRO).</param>
-    /// <param name="alignment">Element alignment of every parameter's start and every partition's start.</param>
-    public static FlatLayout Create(IEnumerable<(string Name, long[] Shape)> parameters, int partitions = 1, long alignment = 1)
+    /// <summary>One unit holding every parameter (tests, and layouts without units).</summary>
+    public static FlatLayout Create(
+        IEnumerable<(string Name, long[] Shape)> parameters, int partitions = 1, long alignment = 1, long blockElements = long.MaxValue) =>
+        Create([("all", parameters)], partitions, alignment, blockElements);
+
+    /// <param name="units">Named groups of parameters (names and shapes), in the order they are laid out.</param>
+    /// <param name="partitions">Ranks that share every block (1 when each rank holds everything).</param>
+    /// <param name="alignment">Element alignment of every parameter and of every chunk.</param>
+    /// <param name="blockElements">The most elements per block; rounded down to a multiple of partitions x alignment (at least one).</param>
+    public static FlatLayout Create(
+        IEnumerable<(string Name, IEnumerable<(string Name, long[] Shape)> Parameters)> units, int partitions, long alignment, long blockElements)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(units);
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(alignment, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockElements, 1);
+        var quantum = checked(partitions * alignment);
+        var maxBlock = Math.Max(quantum, blockElements / quantum * quantum);
         var segments = new List<FlatSegment>();
-        long offset = 0;
-        foreach (var (name, shape) in parameters)
+        var flatUnits = new List<FlatUnit>();
+        var blocks = new List<FlatBlock>();
+        long offset = 0, partitionOffset = 0;
+        foreach (var (unitName, parameters) in units)
         {
-            ArgumentNullException.ThrowIfNull(name);
-            ArgumentNullException.ThrowIfNull(shape);
-            if (shape.Any(d => d < 0))
+            ArgumentNullException.ThrowIfNull(parameters);
+            var unitStart = offset;
+            var firstSegment = segments.Count;
+            foreach (var (name, shape) in parameters)
             {
-                throw new ArgumentException($"parameter \"{name}\" has a negative dimension in [{string.Join(", ", shape)}]");
+                ArgumentNullException.ThrowIfNull(name);
+                ArgumentNullException.ThrowIfNull(shape);
+                if (shape.Any(d => d < 0))
+                {
+                    throw new ArgumentException($"parameter \"{name}\" has a negative dimension in [{string.Join(", ", shape)}]");
+                }
+                var count = shape.Aggregate(1L, (product, d) => checked(product * d));
+                segments.Add(new FlatSegment(name, [.. shape], offset, count, flatUnits.Count));
+                offset = RoundUp(checked(offset + count), alignment);
             }
-            var count = shape.Aggregate(1L, (product, d) => checked(product * d));
-            segments.Add(new FlatSegment(name, [.. shape], offset, count));
-            offset = RoundUp(checked(offset + count), alignment);
+            var firstBlock = blocks.Count;
+            var end = offset;
+            for (var start = unitStart; start < end;)
+            {
+                var length = Math.Min(maxBlock, RoundUp(end - start, quantum));
+                blocks.Add(new FlatBlock(blocks.Count, flatUnits.Count, start, length, partitionOffset, partitions));
+                partitionOffset += length / partitions;
+                start += length;
+            }
+            offset = blocks.Count > firstBlock ? blocks[^1].Range.End : unitStart;
+            flatUnits.Add(new FlatUnit(flatUnits.Count, unitName, unitStart, offset - unitStart, firstBlock, blocks.Count - firstBlock,
+                [.. Enumerable.Range(firstSegment, segments.Count - firstSegment)]));
         }
-        var total = RoundUp(offset, checked(partitions * alignment));
-        if (total == 0)
+        if (blocks.Count == 0)
         {
-            total = partitions * alignment;
+            // Nothing to train still gives every rank one (padding) chunk, so collectives stay well-formed.
+            flatUnits.Add(new FlatUnit(flatUnits.Count, "padding", offset, quantum, 0, 1, []));
+            blocks.Add(new FlatBlock(0, flatUnits.Count - 1, offset, quantum, 0, partitions));
         }
-        return new FlatLayout(segments, total, partitions, alignment);
+        return new FlatLayout(segments, flatUnits, blocks, partitions, alignment, maxBlock);
     }
 
-    /// <summary>The elements partition <paramref name="rank"/> owns.</summary>
-    public PartitionRange Partition(int rank)
+    /// <summary>
+    /// The pieces of the buffer that rank <paramref name="rank"/> owns, in partition order: every block's chunk, where
+    /// it lies in the flat buffer and where in the rank's partition.
+    /// </summary>
+    public IEnumerable<OwnedChunk> OwnedChunks(int rank)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rank);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, Partitions);
-        return new PartitionRange(rank * PartitionSize, PartitionSize);
+        return Blocks.Select(b => new OwnedChunk(b, b.Chunk(rank), b.PartitionOffset));
     }
-
-    public PartitionRange Whole => new(0, TotalElements);
 
     /// <summary>The pieces of parameters that fall inside <paramref name="range"/>, in layout order.</summary>
     public IEnumerable<(FlatSegment Segment, PartitionRange Overlap)> SegmentsIn(PartitionRange range)
@@ -100,6 +147,20 @@ public sealed class FlatLayout
             if (!overlap.IsEmpty)
             {
                 yield return (segment, overlap);
+            }
+        }
+    }
+
+    /// <summary>The blocks a parameter's elements lie in (one, unless the parameter is larger than a block).</summary>
+    public IEnumerable<FlatBlock> BlocksOf(FlatSegment segment)
+    {
+        ArgumentNullException.ThrowIfNull(segment);
+        var unit = Units[segment.Unit];
+        for (var i = unit.FirstBlock; i < unit.FirstBlock + unit.BlockCount; i++)
+        {
+            if (!Blocks[i].Range.Intersect(segment.Range).IsEmpty)
+            {
+                yield return Blocks[i];
             }
         }
     }

@@ -1,71 +1,49 @@
-using SharpSpeed.Engine.Flat;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Engine.Optim;
 
 /// <summary>
-/// torch.optim.AdamW's update (decoupled decay, bias correction, eps added after the square root) over one range of a
-/// flat fp32 buffer, in a handful of whole-range tensor ops instead of a loop over parameters. The range is the whole
-/// model on one process, or this rank's partition under ZeRO; the moments exist only for that range.
-/// A per-element mask applies weight decay only to the parameters the decay rule selects.
+/// torch.optim.AdamW's update (decoupled decay, bias correction, eps added after the square root) over one
+/// <see cref="OptimizerRange"/> of flat fp32 buffers, in a handful of whole-range tensor ops on the range's device
+/// instead of a loop over parameters. A per-element mask applies weight decay only where the range says.
 /// </summary>
-public sealed class FlatAdamW : IDisposable
+public sealed class FlatAdamW : IFlatOptimizer
 {
     private readonly Tensor _decayMask;
     private readonly bool _anyDecay;
 
-    /// <param name="decays">Whether a parameter (by name) gets weight decay, e.g. <see cref="WeightDecayRule.HuggingFaceDecays"/>.</param>
-    public FlatAdamW(FlatLayout layout, PartitionRange range, AdamWOptions options, Func<string, bool> decays, Device? device = null)
+    public FlatAdamW(OptimizerRange range, AdamWOptions options, Device? device = null)
     {
-        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(range);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(decays);
         options.Validate();
-        if (range.Start < 0 || range.End > layout.TotalElements)
-        {
-            throw new ArgumentOutOfRangeException(nameof(range), $"range [{range.Start}, {range.End}) is outside the layout of {layout.TotalElements}");
-        }
         Range = range;
         Options = options;
         ExpAvg = zeros(range.Length, dtype: ScalarType.Float32, device: device).DetachFromDisposeScope();
         ExpAvgSq = zeros(range.Length, dtype: ScalarType.Float32, device: device).DetachFromDisposeScope();
         _decayMask = zeros(range.Length, dtype: ScalarType.Bool, device: device).DetachFromDisposeScope();
-        foreach (var (segment, overlap) in layout.SegmentsIn(range))
+        foreach (var decayed in range.Decayed)
         {
-            if (decays(segment.Name))
-            {
-                using var slice = _decayMask.narrow(0, overlap.Start - range.Start, overlap.Length);
-                slice.fill_(true);
-                DecayedElements += overlap.Length;
-            }
+            using var slice = _decayMask.narrow(0, decayed.Start, decayed.Length);
+            slice.fill_(true);
         }
-        _anyDecay = DecayedElements > 0 && options.WeightDecay != 0;
+        _anyDecay = range.DecayedElements > 0 && options.WeightDecay != 0;
     }
 
-    public PartitionRange Range { get; }
+    public OptimizerRange Range { get; }
 
     public AdamWOptions Options { get; }
 
-    /// <summary>Optimizer steps applied so far (torch's per-parameter "step", shared by the whole range).</summary>
     public long StepCount { get; private set; }
 
-    /// <summary>First moment (exp_avg) of the range, fp32.</summary>
     public Tensor ExpAvg { get; }
 
-    /// <summary>Second moment (exp_avg_sq) of the range, fp32.</summary>
     public Tensor ExpAvgSq { get; }
 
-    public long DecayedElements { get; }
-
-    /// <summary>Bytes of optimizer state this rank holds (the two moments; the ZeRO paper's K=8 of K=12).</summary>
     public long StateBytes => (ExpAvg.NumberOfElements + ExpAvgSq.NumberOfElements) * sizeof(float);
 
-    /// <summary>
-    /// One update of <paramref name="parameters"/> from <paramref name="gradients"/>: both 1-D fp32 tensors covering
-    /// exactly this optimizer's range (views into the flat master weights and flat fp32 gradients).
-    /// </summary>
-    public void Step(Tensor parameters, Tensor gradients, double learningRate)
+    public void Update(Tensor parameters, Tensor gradients, double learningRate)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(gradients);
@@ -102,7 +80,6 @@ public sealed class FlatAdamW : IDisposable
         parameters.addcdiv_(ExpAvg, denominator, value: -(learningRate / biasCorrection1));
     }
 
-    /// <summary>Replaces the state with a checkpoint's (moments copied; shapes must match this range).</summary>
     public void LoadState(long stepCount, Tensor expAvg, Tensor expAvgSq)
     {
         ArgumentNullException.ThrowIfNull(expAvg);
@@ -128,11 +105,12 @@ public sealed class FlatAdamW : IDisposable
 
     private void CheckOperand(Tensor operand, string name)
     {
-        if (operand.dtype != ScalarType.Float32 || operand.Dimensions != 1 || operand.shape[0] != Range.Length)
+        if (operand.dtype != ScalarType.Float32 || operand.Dimensions != 1 || operand.shape[0] != Range.Length
+            || operand.device_type != ExpAvg.device_type || operand.device_index != ExpAvg.device_index)
         {
             throw new ArgumentException(
-                $"{name} must be a 1-D float32 tensor of {Range.Length} elements (the optimizer's range), " +
-                $"not {operand.dtype} [{string.Join(", ", operand.shape)}]", name);
+                $"{name} must be a 1-D float32 tensor of {Range.Length} elements on {ExpAvg.device} (the optimizer's range), " +
+                $"not {operand.dtype} [{string.Join(", ", operand.shape)}] on {operand.device}", name);
         }
     }
 }

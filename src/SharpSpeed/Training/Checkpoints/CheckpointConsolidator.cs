@@ -8,7 +8,7 @@ namespace SharpSpeed.Training.Checkpoints;
 
 /// <summary>
 /// DeepSpeed's zero_to_fp32 for SharpSpeed checkpoints: the ranks' fp32 master partitions put back into one flat
-/// buffer, cut into HF-named tensors, and written as an HF model folder (config, weights, tokenizer) in fp32 or a
+/// buffer (each rank's chunk of every block put back in place), cut into HF-named tensors, and written as an HF model folder (config, weights, tokenizer) in fp32 or a
 /// 16-bit dtype. Works for every stage and world size: each shard states the range it owns.
 /// </summary>
 public static class CheckpointConsolidator
@@ -25,20 +25,33 @@ public static class CheckpointConsolidator
             var stem = Path.Combine(checkpoint, CheckpointStore.ShardStem(step, rank));
             var record = JsonSerializer.Deserialize<EngineStateRecord>(File.ReadAllText(stem + ".json"))
                          ?? throw new InvalidDataException($"{stem}.json: empty engine state");
-            if (record.TotalElements != layout.TotalElements || record.RangeStart < 0
-                || record.RangeStart + record.RangeLength > layout.TotalElements)
+            var whole = record.ZeroStage == 0;
+            var expected = whole ? layout.TotalElements : layout.PartitionSize;
+            if (record.TotalElements != layout.TotalElements || record.OwnedElements != expected || record.Rank != rank
+                || (!whole && layout.Partitions != manifest.WorldSize))
             {
                 throw new InvalidDataException(
-                    $"{stem}.json: range [{record.RangeStart}, +{record.RangeLength}) of {record.TotalElements} does not fit the layout of {layout.TotalElements} elements");
+                    $"{stem}.json: rank {record.Rank} owning {record.OwnedElements} of {record.TotalElements} elements does not fit the " +
+                    $"layout of {layout.TotalElements} elements in {layout.Partitions} partition(s)");
             }
             var tensors = SafetensorsReader.Load(stem + ".safetensors");
             try
             {
-                var master = tensors.TryGetValue("master", out var m) && m.numel() == record.RangeLength
+                var master = tensors.TryGetValue("master", out var m) && m.numel() == expected
                     ? m
-                    : throw new InvalidDataException($"{stem}.safetensors: no \"master\" tensor of {record.RangeLength} elements");
-                flat.narrow(0, record.RangeStart, record.RangeLength).copy_(master);
-                covered += record.RangeLength;
+                    : throw new InvalidDataException($"{stem}.safetensors: no \"master\" tensor of {expected} elements");
+                if (whole)
+                {
+                    flat.copy_(master);
+                }
+                else
+                {
+                    foreach (var chunk in layout.OwnedChunks(rank))
+                    {
+                        flat.narrow(0, chunk.Flat.Start, chunk.Flat.Length).copy_(master.narrow(0, chunk.PartitionOffset, chunk.Flat.Length));
+                    }
+                }
+                covered += expected;
             }
             finally
             {
@@ -47,7 +60,7 @@ public static class CheckpointConsolidator
                     tensor.Dispose();
                 }
             }
-            if (record.ZeroStage == 0)
+            if (whole)
             {
                 break; // every rank of a stage-0 run holds the whole model: one shard is enough
             }

@@ -12,9 +12,12 @@ public sealed class EngineParityFixture
     public static readonly IReadOnlyDictionary<int, string[]> Runs = new Dictionary<int, string[]>
     {
         [2] = ["s0-a1-fp32", "s0-a4-fp32", "s1-a1-fp32", "s1-a4-fp32", "s2-a1-fp32", "s2-a4-fp32",
-            "s0-a4-fp32-overlap", "s1-a1-fp32-big", "s2-a4-bf16", "s2-a4-fp16"],
+            "s0-a4-fp32-overlap", "s1-a1-fp32-big", "s2-a4-bf16", "s2-a4-fp16",
+            "s3-a1-fp32", "s3-a4-fp32-overlap", "s3-a2-fp32-offopt-offparam", "s2-a2-fp32-offopt", "s1-a2-fp32-noscatter-nogather",
+            "s2-a2-fp32-prescale", "s0-a2-fp32-predivide", "s3-a2-bf16"],
         [3] = ["s0-a1-fp32", "s0-a4-fp32", "s1-a1-fp32", "s1-a4-fp32", "s2-a1-fp32", "s2-a4-fp32",
-            "s2-a1-fp32-overlap", "s2-a4-fp32-big", "s1-a4-bf16", "s0-a1-fp16"],
+            "s2-a1-fp32-overlap", "s2-a4-fp32-big", "s1-a4-bf16", "s0-a1-fp16",
+            "s3-a1-fp32", "s3-a2-fp32-overlap-offopt-offparam", "s2-a1-fp32-offopt", "s3-a2-fp32-nogather-noscatter"],
     };
 
     private readonly Dictionary<int, IReadOnlyList<JsonElement>> _reports = [];
@@ -31,7 +34,7 @@ public sealed class EngineParityFixture
         {
             if (!_reports.TryGetValue(world, out var ranks))
             {
-                ranks = MpiJob.Run(world, "engine", Runs[world]);
+                ranks = MpiJob.Run(world, "engine", TimeSpan.FromMinutes(10), Runs[world]);
                 _reports[world] = ranks;
             }
             return ranks;

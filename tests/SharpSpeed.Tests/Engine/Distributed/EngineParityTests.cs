@@ -64,6 +64,8 @@ public sealed class EngineParityTests(EngineParityFixture fixture, ITestOutputHe
     [InlineData("s0-a4-fp32-overlap")]
     [InlineData("s1-a4-fp32")]
     [InlineData("s2-a4-fp32-overlap")]
+    [InlineData("s3-a2-fp32-overlap")]
+    [InlineData("s3-a1-fp32-offopt-offparam")]
     public void OneProcessEngineMatchesPlainTorchSharpTraining(string run)
     {
         var weights = RunInProcess(run);

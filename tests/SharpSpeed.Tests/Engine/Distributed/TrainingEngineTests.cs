@@ -1,6 +1,5 @@
 using SharpSpeed.Comm;
 using SharpSpeed.Engine;
-using SharpSpeed.Engine.DataParallel;
 using SharpSpeed.Engine.Flat;
 using SharpSpeed.Models;
 using SharpSpeed.Tests.EngineParity;
@@ -10,26 +9,13 @@ using static TorchSharp.torch;
 namespace SharpSpeed.Tests.Engine.Distributed;
 
 /// <summary>
-/// What the engine communicates and when (through a recording one-process group), DDP's bucket plan, and bit-exact
-/// resume from a captured state.
+/// What the engine communicates and when (through a recording one-process group), what it holds where, ZeRO-3's
+/// gathering, and bit-exact resume from a captured state.
 /// </summary>
 public sealed class TrainingEngineTests
 {
     [Fact]
-    public void DdpBucketsFollowReverseParameterOrderWithASmallFirstBucket()
-    {
-        long[][] shapes = [[100], [300], [50], [400], [10]];
-        var layout = FlatLayout.Create(shapes.Select((s, i) => ($"p{i}", s)), alignment: 1);
-        var plan = new DdpBucketPlan(layout, elementSize: 4, firstBucketCapBytes: 200, bucketCapBytes: 1600);
-        // p4 (40 B) + p3 (1600 B) reach the 200 B first cap; then p2 + p1 + p0 = 1800 B >= 1600 B.
-        Assert.Equal([new PartitionRange(450, 410), new PartitionRange(0, 450)], plan.Buckets);
-        Assert.Equal([2, 3], plan.SegmentCounts);
-        Assert.Equal(0, plan.BucketOf(4));
-        Assert.Equal(1, plan.BucketOf(0));
-    }
-
-    [Fact]
-    public void StageZeroCommunicatesOnlyOnTheAccumulationBoundary()
+    public void StageZeroAllReducesEveryBlockOnlyOnTheAccumulationBoundary()
     {
         var (group, engine, model) = Start("s0-a4-fp32");
         using (group)
@@ -37,55 +23,117 @@ public sealed class TrainingEngineTests
         using (model)
         {
             Assert.Equal(1, group.Count("broadcast"));
-            var buckets = engine.DdpBuckets!.Buckets.Count;
-            Assert.True(buckets > 2, $"the parity options should give several DDP buckets, not {buckets}");
+            var blocks = engine.Layout.Blocks.Count;
+            Assert.True(blocks > 2, $"the parity options should give several blocks, not {blocks}");
             for (var micro = 0; micro < 3; micro++)
             {
                 MicroStep(engine, model, micro);
                 Assert.Equal(0, group.Count("all_reduce"));
             }
             MicroStep(engine, model, 3);
-            Assert.Equal(buckets, group.Count("all_reduce"));
-            Assert.Equal(engine.DdpBuckets.Buckets.Select(b => b.Length), group.Calls.Where(c => c.Operation == "all_reduce").Select(c => c.Elements));
+            // Launched in plan order: the last block first, as backward produces the gradients.
+            Assert.Equal(engine.Layout.Blocks.Reverse().Select(b => b.Length), group.Calls.Where(c => c.Operation == "all_reduce").Select(c => c.Elements));
             engine.Step();
-            Assert.Equal(buckets, group.Count("all_reduce"));
+            Assert.Equal(blocks, group.Count("all_reduce"));
         }
     }
 
     [Fact]
-    public void OverlapStartsEveryDdpBucketFromGradientHooksDuringBackward()
+    public void OverlapStartsBlocksFromGradientHooksWhileBackwardRuns()
     {
-        var (group, engine, model) = Start("s0-a1-fp32-overlap");
+        var (group, engine, model) = Start("s2-a1-fp32-overlap");
         using (group)
         using (engine)
         using (model)
         {
             MicroStep(engine, model, 0);
-            Assert.Equal(engine.DdpBuckets!.Buckets.Count, engine.BucketsLaunchedFromHooks);
-            Assert.Equal(engine.DdpBuckets.Buckets.Count, group.Count("all_reduce"));
+            Assert.Equal(engine.Layout.Blocks.Count, group.Count("reduce_scatter"));
+            // The tied embedding's block completes with the very last gradient; every other block went out during backward.
+            Assert.True(engine.BlocksLaunchedDuringBackward >= engine.Layout.Blocks.Count - 2,
+                $"{engine.BlocksLaunchedDuringBackward} of {engine.Layout.Blocks.Count} blocks started during backward");
         }
     }
 
     [Fact]
-    public void ZeroTwoReduceScattersEveryMicroStepAndGathersAfterTheStep()
+    public void ZeroTwoReduceScattersEveryMicroStepWithoutAFullGradientBuffer()
     {
         var (group, engine, model) = Start("s2-a4-fp32");
         using (group)
         using (engine)
         using (model)
         {
-            var options = ParitySetup.Options("s2-a4-fp32");
-            var stripes = (int)Math.Ceiling(engine.Layout.PartitionSize / (double)options.ReduceBucketSize);
+            var blocks = engine.Layout.Blocks.Count;
             for (var micro = 0; micro < 4; micro++)
             {
                 MicroStep(engine, model, micro);
-                Assert.Equal(stripes * (micro + 1), group.Count("reduce_scatter"));
+                Assert.Equal(blocks * (micro + 1), group.Count("reduce_scatter"));
             }
+            var options = ParitySetup.Options("s2-a4-fp32");
             Assert.All(group.Calls.Where(c => c.Operation == "reduce_scatter"), c => Assert.True(c.Elements <= options.ReduceBucketSize));
             engine.Step();
-            var gathers = (int)Math.Ceiling(engine.Layout.PartitionSize / (double)options.AllgatherBucketSize);
-            Assert.Equal(gathers, group.Count("all_gather"));
+            Assert.Equal(blocks, group.Count("all_gather"));
             Assert.Equal(1, group.Count("all_reduce")); // the squared gradient norm
+            var memory = engine.Memory;
+            var full = engine.Layout.TotalElements * sizeof(float);
+            Assert.Equal(full, memory.Gradients); // the fp32 partition (one rank owns everything here), nothing more
+            var largestUnit = engine.Layout.Units.Max(u => u.Length) * sizeof(float);
+            var embedding = engine.Layout.Units[0].Length * sizeof(float);
+            Assert.InRange(memory.Buckets, 1, largestUnit + embedding); // open blocks only, never the whole model
+            Assert.True(memory.Buckets < full, $"buckets {memory.Buckets} B must stay below the full gradient {full} B");
+        }
+    }
+
+    [Fact]
+    public void ZeroThreeGathersUnitsForForwardAndBackwardAndReleasesThem()
+    {
+        var (group, engine, model) = Start("s3-a1-fp32");
+        using (group)
+        using (engine)
+        using (model)
+        {
+            Assert.All(model.parameters(), p => Assert.Equal(0, p.numel())); // the model holds no values of its own
+            MicroStep(engine, model, 0);
+            var first = engine.Gathering!.Value;
+            Assert.Equal(0, first.Prefetches); // the first micro-step records the trace
+            Assert.True(first.Gathers > engine.Layout.Units.Count, $"{first.Gathers} gathers: backward must gather again what forward released");
+            Assert.Equal(0, group.Count("all_reduce"));
+            var gatheredPeak = engine.Memory.Parameters - engine.Layout.PartitionSize * sizeof(float);
+            Assert.InRange(gatheredPeak, 1, engine.Layout.TotalElements * sizeof(float) - 1);
+            engine.Step();
+            Assert.Equal(1, group.Count("all_reduce")); // the norm; no all-gather of parameters after the step
+            var gathersBefore = group.Count("all_gather");
+            MicroStep(engine, model, 1);
+            Assert.True(engine.Gathering!.Value.Prefetches > 0, "the second micro-step must prefetch along the recorded trace");
+            Assert.True(group.Count("all_gather") > gathersBefore);
+            Assert.Equal(0, engine.Ledger.Current(MemoryKind.GatheredParameters, host: false)
+                - PersistentBytes(engine)); // after backward only the persistent unit stays gathered
+        }
+    }
+
+    [Theory]
+    [InlineData("s2-a1-fp32-offopt")]
+    [InlineData("s3-a1-bf16-offopt-offparam")]
+    public void OffloadKeepsOptimizerStateInHostMemoryAndStepsThereWithCpuAdam(string run)
+    {
+        var (group, engine, model) = Start(run);
+        using (group)
+        using (engine)
+        using (model)
+        {
+            Assert.IsType<SharpSpeed.Engine.Optim.CpuAdamW>(engine.Optimizer);
+            foreach (var name in new[] { "master", "exp_avg", "exp_avg_sq", "fp32_gradients" })
+            {
+                Assert.Equal(DeviceType.CPU, engine.StateTensors[name].device_type);
+                Assert.True(engine.Ledger.Current(name.StartsWith("exp", StringComparison.Ordinal) ? MemoryKind.Optimizer
+                    : name == "master" ? MemoryKind.Master : MemoryKind.Gradients, host: true) > 0, $"{name} is booked as offloaded");
+            }
+            // No GPU here: nothing can be page-locked, whatever pin_memory says.
+            Assert.False(engine.Placement.Pinned(engine.Placement.Optimizer));
+            var offparam = run.Contains("offparam", StringComparison.Ordinal);
+            Assert.Equal(offparam, engine.Ledger.Current(MemoryKind.Parameters, host: true) > 0);
+            MicroStep(engine, model, 0);
+            Assert.False(engine.Step().Skipped);
+            Assert.Equal(1, engine.Optimizer.StepCount);
         }
     }
 
@@ -93,6 +141,8 @@ public sealed class TrainingEngineTests
     [InlineData("s2-a4-fp32")]
     [InlineData("s1-a1-bf16")]
     [InlineData("s0-a1-fp16")]
+    [InlineData("s3-a2-fp32-overlap")]
+    [InlineData("s3-a1-bf16-offopt-offparam")]
     public void ResumingFromACapturedStateIsBitExact(string run)
     {
         using var scope = NewDisposeScope();
@@ -108,6 +158,7 @@ public sealed class TrainingEngineTests
     [Theory]
     [InlineData("s0-a1-fp32")]
     [InlineData("s2-a1-fp32")]
+    [InlineData("s3-a1-fp32")]
     [InlineData("s0-a1-fp16")]
     public void NonFiniteGradientsSkipTheStepAndLeaveTheWeights(string run)
     {
@@ -117,7 +168,7 @@ public sealed class TrainingEngineTests
         using (model)
         {
             using var scope = NewDisposeScope();
-            var before = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+            var before = engine.ConsolidatedWeights();
             var (ids, _) = ParitySetup.GlobalBatch(0);
             // A loss whose gradient is NaN everywhere it reaches: what an fp16 overflow or a bad batch produces.
             engine.Backward(model.Forward(ids.narrow(0, 0, 2)).sum() * float.NaN);
@@ -125,9 +176,9 @@ public sealed class TrainingEngineTests
             Assert.True(result.Skipped, $"{run}: a NaN gradient must skip the step");
             Assert.False(double.IsFinite(result.GradNorm));
             Assert.Equal(0, engine.AppliedSteps);
-            foreach (var (name, parameter) in model.named_parameters())
+            foreach (var (name, after) in engine.ConsolidatedWeights())
             {
-                Assert.True(before[name].bytes.SequenceEqual(parameter.detach().bytes), $"{run}: {name} changed by a skipped step");
+                Assert.True(before[name].bytes.SequenceEqual(after.bytes), $"{run}: {name} changed by a skipped step");
             }
         }
     }
@@ -182,6 +233,9 @@ public sealed class TrainingEngineTests
         var model = ParitySetup.CreateModel(ParitySetup.ModelType(run));
         return (group, new TrainingEngine(model, ParitySetup.Options(run), group), model);
     }
+
+    private static long PersistentBytes(TrainingEngine engine) =>
+        engine.Layout.Units.Where(u => u.Name == "persistent").Sum(u => u.Length) * sizeof(float);
 
     private static void MicroStep(TrainingEngine engine, LlamaForCausalLM model, int micro)
     {

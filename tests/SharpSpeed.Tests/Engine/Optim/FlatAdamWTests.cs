@@ -34,20 +34,26 @@ public sealed class FlatAdamWTests
             new AdamW.ParamGroup(notDecayed, lr: 1e-2, beta1: beta1, beta2: beta2, eps: eps, weight_decay: 0),
         ]);
 
-        // The same update three ways: whole buffer on one process, and two ZeRO-style shards.
-        var layout = FlatLayout.Create(Parameters, partitions: 2, alignment: 4);
+        // The same update four ways: whole buffer on one process, two ZeRO-style partitions (their chunks of every
+        // block), and the fused host optimizer on the whole buffer.
+        var layout = FlatLayout.Create(Parameters, partitions: 2, alignment: 4, blockElements: 16);
         using var master = new FlatBuffer(layout, ScalarType.Float32);
         using var grads = new FlatBuffer(layout, ScalarType.Float32);
         using var shardedMaster = new FlatBuffer(layout, ScalarType.Float32);
+        using var hostMaster = new FlatBuffer(layout, ScalarType.Float32);
         foreach (var (name, _) in Parameters)
         {
             master.View(name).copy_(reference[name]);
             shardedMaster.View(name).copy_(reference[name]);
+            hostMaster.View(name).copy_(reference[name]);
         }
         var options = new AdamWOptions(beta1, beta2, eps, weightDecay);
-        using var whole = new FlatAdamW(layout, layout.Whole, options, WeightDecayRule.HuggingFaceDecays);
-        using var shard0 = new FlatAdamW(layout, layout.Partition(0), options, WeightDecayRule.HuggingFaceDecays);
-        using var shard1 = new FlatAdamW(layout, layout.Partition(1), options, WeightDecayRule.HuggingFaceDecays);
+        using var whole = new FlatAdamW(OptimizerRange.Whole(layout, WeightDecayRule.HuggingFaceDecays), options);
+        using var host = new CpuAdamW(OptimizerRange.Whole(layout, WeightDecayRule.HuggingFaceDecays), options, threads: 2);
+        var shards = Enumerable.Range(0, 2)
+            .Select(rank => (Rank: rank, Optimizer: new FlatAdamW(OptimizerRange.Partition(layout, rank, WeightDecayRule.HuggingFaceDecays), options),
+                Master: Own(layout, rank, shardedMaster.Data), Gradient: zeros(layout.PartitionSize)))
+            .ToList();
 
         for (var step = 0; step < 20; step++)
         {
@@ -64,11 +70,21 @@ public sealed class FlatAdamWTests
                 group.LearningRate = lr;
             }
             torchAdamW.step();
-            whole.Step(master.Data, grads.Data, lr);
-            foreach (var shard in new[] { shard0, shard1 })
+            whole.Update(master.Data, grads.Data, lr);
+            host.Update(hostMaster.Data, grads.Data, lr);
+            foreach (var shard in shards)
             {
-                shard.Step(shardedMaster.Slice(shard.Range), grads.Slice(shard.Range), lr);
+                shard.Gradient.copy_(Own(layout, shard.Rank, grads.Data));
+                shard.Optimizer.Update(shard.Master, shard.Gradient, lr);
             }
+        }
+        foreach (var shard in shards)
+        {
+            foreach (var chunk in layout.OwnedChunks(shard.Rank))
+            {
+                shardedMaster.Slice(chunk.Flat).copy_(shard.Master.narrow(0, chunk.PartitionOffset, chunk.Flat.Length));
+            }
+            shard.Optimizer.Dispose();
         }
 
         foreach (var (name, _) in Parameters)
@@ -76,12 +92,39 @@ public sealed class FlatAdamWTests
             var expected = reference[name].detach();
             Assert.True(master.View(name).sub(expected).abs().max().item<float>() <= 1e-6, $"{name} (whole buffer)");
             Assert.True(shardedMaster.View(name).sub(expected).abs().max().item<float>() <= 1e-6, $"{name} (shards)");
+            Assert.True(hostMaster.View(name).sub(expected).abs().max().item<float>() <= 1e-6, $"{name} (CPU Adam)");
         }
         Assert.Equal(20, whole.StepCount);
+        Assert.Equal(20, host.StepCount);
         // Padding never moves.
         var padding = master.Data.abs().sum().item<float>() - layout.Segments.Sum(s => master.View(s).abs().sum().item<float>());
         Assert.Equal(0f, padding, 3);
     }
+
+    [Fact]
+    public void CpuAdamMatchesTheDeviceOptimizerOverAPartitionLargerThanOneWorkItemWithL2Decay()
+    {
+        // 200k elements: several work items for the threads, SIMD tails at run boundaries, Adam's L2 form (adam_w_mode false).
+        using var scope = NewDisposeScope();
+        var layout = FlatLayout.Create([("a.weight", [300, 333]), ("a.bias", [333]), ("b.weight", [101, 1000])], partitions: 1, alignment: 16);
+        var options = new AdamWOptions(0.9, 0.99, 1e-6, WeightDecay: 0.01, DecoupledWeightDecay: false);
+        var range = OptimizerRange.Whole(layout, WeightDecayRule.HuggingFaceDecays);
+        using var device = new FlatAdamW(range, options);
+        using var host = new CpuAdamW(range, options, threads: 2);
+        var a = Deterministic.Randn(7, [layout.TotalElements]);
+        var b = a.clone();
+        for (var step = 0; step < 5; step++)
+        {
+            var gradient = Deterministic.Randn(50 + step, [layout.TotalElements]);
+            device.Update(a, gradient, 1e-3);
+            host.Update(b, gradient, 1e-3);
+        }
+        Assert.True(a.allclose(b, rtol: 1e-5, atol: 1e-7), $"max |diff| {a.sub(b).abs().max().item<float>():E2}");
+        Assert.True(device.ExpAvgSq.allclose(host.ExpAvgSq, rtol: 1e-5, atol: 1e-12));
+    }
+
+    private static Tensor Own(FlatLayout layout, int rank, Tensor flat) =>
+        cat(layout.OwnedChunks(rank).Select(c => flat.narrow(0, c.Flat.Start, c.Flat.Length)).ToList());
 
     [Fact]
     public void DecayActuallyDiffersFromNoDecay()
@@ -92,8 +135,13 @@ public sealed class FlatAdamWTests
         using var weights = new FlatBuffer(layout, ScalarType.Float32);
         weights.Data.fill_(1f);
         using var gradients = new FlatBuffer(layout, ScalarType.Float32);
-        using var optimizer = new FlatAdamW(layout, layout.Whole, new AdamWOptions(WeightDecay: 0.5), name => name == "w");
-        optimizer.Step(weights.Data, gradients.Data, learningRate: 0.1);
+        var range = OptimizerRange.Whole(layout, name => name == "w");
+        using var optimizer = new FlatAdamW(range, new AdamWOptions(WeightDecay: 0.5));
+        optimizer.Update(weights.Data, gradients.Data, learningRate: 0.1);
+        Assert.Equal(new[] { 0.95f, 0.95f, 0.95f, 1f, 1f, 1f }, weights.Data.data<float>().ToArray());
+        weights.Data.fill_(1f);
+        using var host = new CpuAdamW(range, new AdamWOptions(WeightDecay: 0.5));
+        host.Update(weights.Data, gradients.Data, learningRate: 0.1);
         Assert.Equal(new[] { 0.95f, 0.95f, 0.95f, 1f, 1f, 1f }, weights.Data.data<float>().ToArray());
     }
 
@@ -116,9 +164,11 @@ public sealed class FlatAdamWTests
     public void OperandsOfTheWrongRangeAreRefused()
     {
         var layout = FlatLayout.Create([("w", [4])], partitions: 2);
-        using var optimizer = new FlatAdamW(layout, layout.Partition(1), new AdamWOptions(), _ => true);
+        using var optimizer = new FlatAdamW(OptimizerRange.Partition(layout, 1, _ => true), new AdamWOptions());
         using var whole = zeros(4);
-        var error = Assert.Throws<ArgumentException>(() => optimizer.Step(whole, whole, 0.1));
+        var error = Assert.Throws<ArgumentException>(() => optimizer.Update(whole, whole, 0.1));
         Assert.StartsWith("parameters must be a 1-D float32 tensor of 2 elements", error.Message);
+        using var host = new CpuAdamW(OptimizerRange.Partition(layout, 1, _ => true), new AdamWOptions());
+        Assert.Throws<ArgumentException>(() => host.Update(whole, whole, 0.1));
     }
 }
