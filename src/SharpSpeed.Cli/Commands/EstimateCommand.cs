@@ -141,7 +141,7 @@ internal sealed class EstimateCommand
             return BadInputExitCode;
         }
 
-        string dtype = parse.GetValue(Bf16) ? "bf16" : "fp16";
+        string dtype = parse.GetValue(Fp16) ? "fp16" : "bf16";
         if (parse.GetValue(Json))
         {
             output.WriteLine(EstimateReport.Json(plan, modelLabel, dtype, recipes, cluster));

@@ -116,7 +116,7 @@ public static class ModelStateLayout
         }
         string formula = settings.Bits == 16
             ? $"all base weights x {settings.DtypeBytes} B (frozen, whole on every rank)"
-            : $"decoder linears at {settings.Bits} bits ({QuantizedWeights.Formula}), the rest x {settings.DtypeBytes} B, "
+            : $"decoder linears at {settings.Bits} bits ({QuantizedWeights.Formula(settings.Bits, settings.DoubleQuant)}), the rest x {settings.DtypeBytes} B, "
               + "+ one dequantised linear";
         return new KindBytes(MemoryKind.FrozenBase, bytes + largestDequantised, 0, formula);
     }

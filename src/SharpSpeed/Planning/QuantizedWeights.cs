@@ -15,8 +15,14 @@ public static class QuantizedWeights
     public const int Nf4BlockSize = 64;
     public const int AbsmaxBlockSize = 256;
 
-    public const string Formula =
-        "4-bit: n/2 + 4*ceil(n/64) B, double quant n/2 + ceil(n/64) + 4*ceil(ceil(n/64)/256) + 4 B; 8-bit: n + 4*rows B";
+    /// <summary>The byte count of one weight of n elements at <paramref name="bits"/>, as text.</summary>
+    public static string Formula(int bits, bool doubleQuant) => bits switch
+    {
+        4 when doubleQuant => "n/2 + ceil(n/64) + 4 ceil(ceil(n/64)/256) + 4 B",
+        4 => "n/2 + 4 ceil(n/64) B",
+        8 => "n + 4 rows B",
+        _ => "2n B",
+    };
 
     public static void Validate(int bits)
     {

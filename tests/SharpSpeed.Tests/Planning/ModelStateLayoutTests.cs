@@ -87,9 +87,10 @@ public sealed class ModelStateLayoutTests
         Assert.Equal(0, layout.Device(MemoryKind.Master) + layout.Device(MemoryKind.Optimizer) + layout.Device(MemoryKind.Gradients));
         // DeepSpeed's estimate_zero2_model_states_mem_needs with cpu_offload: 2Ψ on the GPU.
         AssertClose(DeepSpeedEstimators.Zero2(Psi, 3, 1, cpuOffload: true).GpuBytesPerDevice, layout.Device(MemoryKind.Parameters));
-        // One reduce bucket (overlap_comm off by default below stage 3): the largest block, the embedding, in bf16.
-        Assert.Equal(2.0 * 102400 * 4096, layout.Device(MemoryKind.Buckets));
-        Assert.Equal(2 * 2.0 * 102400 * 4096, Layout(3, 2, offloadOptimizer: true, overlap: true).Device(MemoryKind.Buckets));
+        // One reduce bucket (overlap_comm off by default below stage 3): the largest block, the embedding, in bf16,
+        // padded to a multiple of world x 16 = 48 elements.
+        Assert.Equal(2.0 * 102400 * 4096, layout.Device(MemoryKind.Buckets), 2.0 * 48);
+        Assert.Equal(2 * 2.0 * 102400 * 4096, Layout(3, 2, offloadOptimizer: true, overlap: true).Device(MemoryKind.Buckets), 4.0 * 48);
     }
 
     [Fact]
