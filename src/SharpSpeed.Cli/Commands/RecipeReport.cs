@@ -8,7 +8,7 @@ namespace SharpSpeed.Cli.Commands;
 /// <summary>Renders <c>estimate</c>'s recipe list: a table for people, the <c>"recipes"</c> array for programs.</summary>
 internal static class RecipeReport
 {
-    private const int NonFittingShown = 5;
+    private const int NonFittingShown = 6;
 
     public static void WriteJson(Utf8JsonWriter json, IReadOnlyList<RecipeEstimate> recipes, ClusterSpec cluster)
     {
@@ -44,6 +44,10 @@ internal static class RecipeReport
         json.WriteEndArray();
     }
 
+    /// <summary>
+    /// The fastest fitting recipe of each method (full, LoRA r, QLoRA r) and ZeRO stage, fastest first, each with its
+    /// formula; then, for each method, stage and offload that never fits, its smallest variant. --json lists them all.
+    /// </summary>
     public static string Table(IReadOnlyList<RecipeEstimate> recipes, ClusterSpec cluster, TrainingSetup setup)
     {
         var text = new StringBuilder();
@@ -53,20 +57,30 @@ internal static class RecipeReport
             text.AppendLine("Recipes: none (they need the model's shape).");
             return text.ToString();
         }
-        var fitting = recipes.Where(r => r.Fits).ToList();
+        int fitting = recipes.Count(r => r.Fits);
         text.AppendLine(Invariant($"Recipes on {setup.NumGpus} x {cluster.GpuMemoryGb} GB GPUs, {cluster.HostMemoryGbPerNode} GB host RAM per node ")
                         + Invariant($"(micro-batch {setup.MicroBatchSize} x {setup.SeqLength}, accumulation {setup.GradientAccumulationSteps}): ")
-                        + Invariant($"{fitting.Count} of {recipes.Count} fit, fastest first"));
+                        + Invariant($"{fitting} of {recipes.Count} fit, fastest first; the fastest of each method and stage:"));
         text.AppendLine("  GB/GPU  host GB/node  step s  tokens/s  recipe");
-        foreach (var estimate in fitting)
+        var best = recipes.Where(r => r.Fits)
+            .GroupBy(r => (r.Recipe.LoraR, r.Recipe.Bits, r.Recipe.ZeroStage))
+            .Select(g => g.First())
+            .OrderBy(r => r.Step.Total);
+        foreach (var estimate in best)
         {
             Row(text, estimate);
         }
-        var rest = recipes.Where(r => !r.Fits).Take(NonFittingShown).ToList();
-        if (rest.Count > 0)
+        var misses = recipes.Where(r => !r.Fits)
+            .GroupBy(r => (r.Recipe.LoraR, r.Recipe.Bits, r.Recipe.ZeroStage, r.Recipe.Offload))
+            .Where(g => !recipes.Any(r => r.Fits && (r.Recipe.LoraR, r.Recipe.Bits, r.Recipe.ZeroStage, r.Recipe.Offload) == g.Key))
+            .Select(g => g.OrderBy(r => r.GpuBytes).First())
+            .OrderBy(r => r.GpuBytes)
+            .Take(NonFittingShown)
+            .ToList();
+        if (misses.Count > 0)
         {
-            text.AppendLine(Invariant($"Closest that do not fit ({recipes.Count - fitting.Count} in all):"));
-            foreach (var estimate in rest)
+            text.AppendLine(Invariant($"Do not fit even with checkpointing (closest {misses.Count} of {recipes.Count - fitting} that do not fit):"));
+            foreach (var estimate in misses)
             {
                 Row(text, estimate);
             }
