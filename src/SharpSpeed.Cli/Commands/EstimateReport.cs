@@ -117,7 +117,10 @@ internal static class EstimateReport
         text.AppendLine(Invariant($"Model: {modelLabel}, {plan.Model.Parameters / 1e9:0.###}e9 parameters{ShapeText(plan.Model.Config)}"));
         text.AppendLine(Invariant($"Setup: {setup.NumGpus} GPUs on {setup.NumNodes} node(s), ZeRO-{setup.ZeroStage}, offload {OffloadName(setup.Offload)}, ")
                 + Invariant($"micro-batch {setup.MicroBatchSize} x {setup.SeqLength} tokens, {dtype} mixed precision with Adam, ")
-                + (setup.GradientCheckpointing ? "activation checkpointing" : "no activation checkpointing"));
+                + (setup.GradientCheckpointing ? "activation checkpointing" : "no activation checkpointing")
+                + (setup.Lora is { } lora
+                    ? Invariant($", LoRA r={lora.Rank} on {string.Join(",", lora.TargetModules)} (fp32 adapters), {setup.Bits}-bit frozen base")
+                    : ""));
         text.AppendLine();
         text.AppendLine("Model states per GPU (GB = 1e9 bytes):");
         text.AppendLine("stage  offload    paper  deepspeed   layout  CPU/node  buckets  total GPU");

@@ -67,6 +67,28 @@ public sealed class EstimateCommandTests
     }
 
     [Fact]
+    public void QloraSetupCountsTheFourBitBase()
+    {
+        var (exitCode, output, error) = Run(
+            "estimate", "--config", "deepseek-llm-7b", "--num_gpus", "3", "--zero_stage", "0", "--lora_r", "16",
+            "--bits", "4", "--gpu_memory_gb", "24", "--json");
+        Assert.True(exitCode == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("fits").GetBoolean());
+        var frozen = root.GetProperty("model_states").EnumerateArray().Single(k => k.GetProperty("name").GetString() == "frozen base");
+        Assert.InRange(frozen.GetProperty("gpu_gb").GetDouble(), 4.5, 5.5);
+    }
+
+    [Fact]
+    public void FourBitsWithoutLoraIsRefused()
+    {
+        var (exitCode, _, error) = Run("estimate", "--config", "deepseek-llm-7b", "--num_gpus", "3", "--bits", "4");
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--lora_r", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TableIsTheDefault()
     {
         var (exitCode, output, _) = Run("estimate", "--config", "deepseek-llm-7b", "--num_gpus", "3", "--gpu_memory_gb", "24");
