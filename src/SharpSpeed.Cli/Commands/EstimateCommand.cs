@@ -1,11 +1,13 @@
 using System.CommandLine;
+using SharpSpeed.Models;
 using SharpSpeed.Planning;
 
 namespace SharpSpeed.Cli.Commands;
 
 /// <summary>
 /// <c>sharpspeed estimate</c>: per-GPU memory of a training setup for ZeRO stages 0-3 (ZeRO paper and DeepSpeed's
-/// estimators side by side), activations, buckets, and whether it fits a GPU, with computed advice.
+/// estimators side by side), activations, buckets, and whether it fits a GPU, with computed advice; then every recipe
+/// (ZeRO stage, offload, checkpointing, LoRA, 4-bit) judged on the cluster, fastest fitting first.
 /// </summary>
 internal sealed class EstimateCommand
 {
@@ -15,7 +17,7 @@ internal sealed class EstimateCommand
     { Description = "HF model folder (or its config.json) to read the shape from." };
 
     private readonly Option<string?> ConfigName = new("--config")
-    { Description = "Named model shape: " + string.Join(", ", NamedModelShapes.Names) + "." };
+    { Description = "Named model config (" + string.Join(", ", NamedModelConfigs.All.Keys) + ") or a config.json path." };
 
     private readonly Option<double?> Params = new("--params")
     { Description = "Parameter count, e.g. 7.5e9 (shape flags optional; without them activations are not counted)." };
@@ -47,8 +49,23 @@ internal sealed class EstimateCommand
     { Description = "DeepSpeed reduce_bucket_size in elements.", DefaultValueFactory = _ => CommunicationBuckets.DeepSpeedDefaults.ReduceBucketSize };
     private readonly Option<long> AllgatherBucket = new("--allgather_bucket_size")
     { Description = "DeepSpeed allgather_bucket_size in elements (stages 1-2).", DefaultValueFactory = _ => CommunicationBuckets.DeepSpeedDefaults.AllgatherBucketSize };
-    private readonly Option<long> PrefetchBucket = new("--prefetch_bucket_size")
-    { Description = "DeepSpeed stage3_prefetch_bucket_size in elements (stage 3).", DefaultValueFactory = _ => CommunicationBuckets.DeepSpeedDefaults.PrefetchBucketSize };
+    private readonly Option<long> MaxLive = new("--stage3_max_live_parameters")
+    { Description = "DeepSpeed stage3_max_live_parameters (gathered elements at once).", DefaultValueFactory = _ => CommunicationBuckets.DeepSpeedDefaults.MaxLiveParameters };
+    private readonly Option<long> Persistence = new("--stage3_param_persistence_threshold")
+    { Description = "DeepSpeed stage3_param_persistence_threshold: units this small stay whole.", DefaultValueFactory = _ => CommunicationBuckets.DeepSpeedDefaults.PersistenceThreshold };
+    private readonly Option<bool?> OverlapComm = new("--overlap_comm")
+    { Description = "DeepSpeed overlap_comm: two gradient buckets in flight (default: DeepSpeed's, on at stage 3 only)." };
+    private readonly Option<int> Accumulation = new("--gradient_accumulation_steps")
+    { Description = "Micro-steps per optimizer step (step time and tokens/s of recipes).", DefaultValueFactory = _ => 1 };
+    private readonly Option<int?> LoraR = new("--lora_r") { Description = "LoRA rank of the setup judged (adapters only are trained)." };
+    private readonly Option<string> LoraTargets = new("--lora_target_modules")
+    { Description = "LoRA targets: all-linear or comma-separated names (q_proj,v_proj,...).", DefaultValueFactory = _ => LoraSettings.AllLinear };
+    private readonly Option<int> Bits = new("--bits") { Description = "Bits of the frozen base under LoRA: 16, 8 or 4 (NF4).", DefaultValueFactory = _ => 16 };
+    private readonly Option<bool> DoubleQuant = new("--double_quant")
+    { Description = "Quantise the 4-bit absmax constants too (QLoRA's default).", DefaultValueFactory = _ => true };
+    private readonly Option<string> LoraRanks = new("--recipe_lora_ranks")
+    { Description = "LoRA ranks the recipe list tries.", DefaultValueFactory = _ => string.Join(',', RecipePlanner.DefaultLoraRanks) };
+    private readonly ClusterOptions Cluster = new();
     private readonly Option<bool> Fp16 = new("--fp16") { Description = "16-bit training in fp16 (2 bytes, as bf16)." };
     private readonly Option<bool> Bf16 = new("--bf16") { Description = "16-bit training in bf16 (2 bytes, as fp16)." };
     private readonly Option<bool> Json = new("--json") { Description = "Print one JSON object on stdout instead of the table." };
@@ -66,8 +83,10 @@ internal sealed class EstimateCommand
         {
             ModelPath, ConfigName, Params, HiddenSize, NumLayers, NumHeads, NumKvHeads, IntermediateSize, VocabSize,
             TiedEmbeddings, LargestLayer, NumGpus, NumNodes, ZeroStage, Offload, GpuMemoryGb, ReserveGb, MicroBatch,
-            SeqLength, Checkpointing, ReduceBucket, AllgatherBucket, PrefetchBucket, Fp16, Bf16, Json,
+            SeqLength, Checkpointing, ReduceBucket, AllgatherBucket, MaxLive, Persistence, OverlapComm, Accumulation,
+            LoraR, LoraTargets, Bits, DoubleQuant, LoraRanks, Fp16, Bf16, Json,
         };
+        Cluster.AddTo(command);
         command.SetAction(Run);
         return command;
     }
@@ -77,6 +96,8 @@ internal sealed class EstimateCommand
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
         MemoryPlan plan;
+        IReadOnlyList<RecipeEstimate> recipes;
+        ClusterSpec cluster;
         string modelLabel;
         try
         {
@@ -85,6 +106,7 @@ internal sealed class EstimateCommand
             {
                 throw new ArgumentException("--fp16 and --bf16 exclude each other");
             }
+            string targets = parse.GetValue(LoraTargets)!;
             var setup = new TrainingSetup(
                 NumGpus: parse.GetValue(NumGpus),
                 NumNodes: parse.GetValue(NumNodes),
@@ -96,8 +118,22 @@ internal sealed class EstimateCommand
                 GpuMemoryGb: parse.GetValue(GpuMemoryGb),
                 ReserveGb: parse.GetValue(ReserveGb),
                 Buckets: new CommunicationBuckets(
-                    parse.GetValue(ReduceBucket), parse.GetValue(AllgatherBucket), parse.GetValue(PrefetchBucket)));
+                    parse.GetValue(ReduceBucket), parse.GetValue(AllgatherBucket), parse.GetValue(MaxLive),
+                    parse.GetValue(Persistence)))
+            {
+                Dtype = parse.GetValue(Fp16) ? TrainingDtype.Fp16 : TrainingDtype.Bf16,
+                GradientAccumulationSteps = parse.GetValue(Accumulation),
+                Lora = parse.GetValue(LoraR) is { } rank ? LoraSettings.Parse(rank, targets) : null,
+                Bits = parse.GetValue(Bits),
+                DoubleQuant = parse.GetValue(DoubleQuant),
+                OverlapComm = parse.GetValue(OverlapComm),
+            };
             plan = MemoryPlanner.Plan(model, setup);
+            cluster = Cluster.Read(parse, setup.GpuMemoryGb);
+            recipes = model.Config is null
+                ? []
+                : RecipePlanner.Plan(model, setup, cluster, ParseRanks(parse.GetValue(LoraRanks)!),
+                    LoraSettings.Parse(1, targets).TargetModules);
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
         {
@@ -105,16 +141,31 @@ internal sealed class EstimateCommand
             return BadInputExitCode;
         }
 
-        string dtype = parse.GetValue(Bf16) ? "bf16" : "fp16";
+        string dtype = parse.GetValue(Fp16) ? "fp16" : "bf16";
         if (parse.GetValue(Json))
         {
-            output.WriteLine(EstimateReport.Json(plan, modelLabel, dtype));
+            output.WriteLine(EstimateReport.Json(plan, modelLabel, dtype, recipes, cluster));
         }
         else
         {
             output.Write(EstimateReport.Table(plan, modelLabel, dtype));
+            output.Write(RecipeReport.Table(recipes, cluster, plan.Setup));
         }
         return 0;
+    }
+
+    private static List<int> ParseRanks(string value)
+    {
+        var ranks = new List<int>();
+        foreach (var item in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(item, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int rank) || rank <= 0)
+            {
+                throw new ArgumentException($"--recipe_lora_ranks: '{item}' is not a positive integer");
+            }
+            ranks.Add(rank);
+        }
+        return ranks;
     }
 
     private (PlannedModel Model, string Label) ResolveModel(ParseResult parse)
@@ -135,11 +186,12 @@ internal sealed class EstimateCommand
 
         if (path is not null)
         {
-            return (WithLargest(PlannedModel.FromShape(ModelShapeReader.FromPath(path)), largestOverride), path);
+            var config = File.Exists(path) ? ModelConfig.LoadFile(path) : ModelConfig.LoadFromDirectory(path);
+            return (WithLargest(PlannedModel.FromConfig(config), largestOverride), path);
         }
         if (name is not null)
         {
-            return (WithLargest(PlannedModel.FromShape(NamedModelShapes.Get(name)), largestOverride), name);
+            return (WithLargest(PlannedModel.FromConfig(NamedModelConfigs.Resolve(name)), largestOverride), name);
         }
 
         double count = parameters!.Value;
@@ -150,14 +202,15 @@ internal sealed class EstimateCommand
         var shape = ShapeFromFlags(parse);
         var model = shape is null
             ? new PlannedModel(count, null, largestOverride)
-            : new PlannedModel(count, shape with { Parameters = (long)count }, largestOverride ?? shape.LargestLayerParameters);
+            : new PlannedModel(count, shape, largestOverride ?? ModelUnits.LargestModuleElements(shape));
         return (model, "from --params");
     }
 
     private static PlannedModel WithLargest(PlannedModel model, double? largest) =>
         largest is null ? model : model with { LargestLayerParameters = largest };
 
-    private ModelShape? ShapeFromFlags(ParseResult parse)
+    /// <summary>The config the shape flags describe (units and activations); the count stays --params'.</summary>
+    private ModelConfig? ShapeFromFlags(ParseResult parse)
     {
         int? hidden = parse.GetValue(HiddenSize);
         var required = new (string Flag, int? Value)[]
@@ -177,14 +230,27 @@ internal sealed class EstimateCommand
             throw new ArgumentException($"a shape given with --params also needs {string.Join(", ", missing)}");
         }
         int heads = parse.GetValue(NumHeads)!.Value;
-        return ModelShape.FromDimensions(
-            hiddenSize: hidden!.Value,
-            numLayers: parse.GetValue(NumLayers)!.Value,
-            numHeads: heads,
-            numKvHeads: parse.GetValue(NumKvHeads) ?? heads,
-            intermediateSize: parse.GetValue(IntermediateSize)!.Value,
-            vocabSize: parse.GetValue(VocabSize)!.Value,
-            tiedEmbeddings: parse.GetValue(TiedEmbeddings));
+        int kvHeads = parse.GetValue(NumKvHeads) ?? heads;
+        if (required.Any(r => r.Value <= 0) || kvHeads <= 0)
+        {
+            throw new ArgumentException("shape flags must be positive integers");
+        }
+        if (hidden!.Value % heads != 0 || heads % kvHeads != 0)
+        {
+            throw new ArgumentException(
+                $"--hidden_size {hidden} must be a multiple of --num_attention_heads {heads}, and that of --num_key_value_heads {kvHeads}");
+        }
+        return new ModelConfig
+        {
+            HiddenSize = hidden.Value,
+            NumHiddenLayers = parse.GetValue(NumLayers)!.Value,
+            NumAttentionHeads = heads,
+            NumKeyValueHeads = kvHeads,
+            HeadDim = hidden.Value / heads,
+            IntermediateSize = parse.GetValue(IntermediateSize)!.Value,
+            VocabSize = parse.GetValue(VocabSize)!.Value,
+            TieWordEmbeddings = parse.GetValue(TiedEmbeddings),
+        };
     }
 
     private static OffloadMode ParseOffload(string value) => value switch

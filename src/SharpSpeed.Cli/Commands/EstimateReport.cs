@@ -14,9 +14,10 @@ internal static class EstimateReport
         "deepspeed = DeepSpeed's estimate_zero2/zero3_model_states_mem_needs (count fp32 grads and ZeRO-3's largest "
         + "layer; DeepSpeed has no estimator for stages 0-1)";
     private const string LayoutSource =
-        "layout = SharpSpeed's per-component count (DeepSpeed's layout; equals deepspeed for stages 2-3), used for the verdict";
+        "layout = SharpSpeed's engine layout by kind (blocks, fp32 gradient partition, buckets, gathered units), used for the verdict";
 
-    public static string Json(MemoryPlan plan, string modelLabel, string dtype)
+    public static string Json(
+        MemoryPlan plan, string modelLabel, string dtype, IReadOnlyList<RecipeEstimate> recipes, ClusterSpec cluster)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -78,15 +79,17 @@ internal static class EstimateReport
             json.WriteNumber("seq_length", setup.SeqLength);
             json.WriteBoolean("gradient_checkpointing", setup.GradientCheckpointing);
             json.WriteStartArray("model_states");
-            foreach (var component in selected.Layout)
+            foreach (var kind in selected.Memory.Kinds)
             {
                 json.WriteStartObject();
-                json.WriteString("name", component.Name);
-                json.WriteNumber("gpu_gb", Gb(component.GpuBytes));
-                json.WriteNumber("cpu_gb", Gb(component.CpuBytes));
+                json.WriteString("name", RecipePlanner.Name(kind.Kind));
+                json.WriteNumber("gpu_gb", Gb(kind.DeviceBytes));
+                json.WriteNumber("cpu_gb", Gb(kind.HostBytes));
+                json.WriteString("formula", kind.Formula);
                 json.WriteEndObject();
             }
             json.WriteEndArray();
+            json.WriteString("layout_legend", selected.Memory.Legend);
             json.WriteNumber("buckets_gb", Gb(selected.BucketBytes));
             json.WriteNumber("total_gpu_gb", Gb(selected.GpuTotalBytes));
             json.WriteNumber("cpu_gb_per_node", Gb(selected.CpuBytesPerNode));
@@ -100,6 +103,7 @@ internal static class EstimateReport
             }
             WriteStrings(json, "advice", plan.Advice);
             WriteStrings(json, "notes", plan.Notes);
+            RecipeReport.WriteJson(json, recipes, cluster);
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
@@ -110,10 +114,13 @@ internal static class EstimateReport
         var setup = plan.Setup;
         var selected = plan.Selected;
         var text = new StringBuilder();
-        text.AppendLine(Invariant($"Model: {modelLabel}, {plan.Model.Parameters / 1e9:0.###}e9 parameters{ShapeText(plan.Model.Shape)}"));
+        text.AppendLine(Invariant($"Model: {modelLabel}, {plan.Model.Parameters / 1e9:0.###}e9 parameters{ShapeText(plan.Model.Config)}"));
         text.AppendLine(Invariant($"Setup: {setup.NumGpus} GPUs on {setup.NumNodes} node(s), ZeRO-{setup.ZeroStage}, offload {OffloadName(setup.Offload)}, ")
                 + Invariant($"micro-batch {setup.MicroBatchSize} x {setup.SeqLength} tokens, {dtype} mixed precision with Adam, ")
-                + (setup.GradientCheckpointing ? "activation checkpointing" : "no activation checkpointing"));
+                + (setup.GradientCheckpointing ? "activation checkpointing" : "no activation checkpointing")
+                + (setup.Lora is { } lora
+                    ? Invariant($", LoRA r={lora.Rank} on {string.Join(",", lora.TargetModules)} (fp32 adapters), {setup.Bits}-bit frozen base")
+                    : ""));
         text.AppendLine();
         text.AppendLine("Model states per GPU (GB = 1e9 bytes):");
         text.AppendLine("stage  offload    paper  deepspeed   layout  CPU/node  buckets  total GPU");
@@ -133,20 +140,20 @@ internal static class EstimateReport
         }
         text.AppendLine();
         text.AppendLine(Invariant($"ZeRO-{selected.Stage} per GPU, by part:"));
-        foreach (var component in selected.Layout)
+        text.AppendLine("  " + selected.Memory.Legend);
+        foreach (var kind in selected.Memory.Kinds)
         {
-            string where = component.CpuBytes > 0 ? $"{GbText(component.CpuBytes)} on CPU" : $"{GbText(component.GpuBytes)} on GPU";
-            text.AppendLine(Invariant($"  {component.Name,-48} {where}"));
+            string where = kind.HostBytes > 0 ? $"{GbText(kind.HostBytes)} on CPU" : $"{GbText(kind.DeviceBytes)} on GPU";
+            text.AppendLine(Invariant($"  {RecipePlanner.Name(kind.Kind),-12} {kind.Formula,-60} {where}"));
         }
         if (plan.Activations is { } a)
         {
-            string mode = a.Checkpointed ? $"checkpointed: {plan.Model.Shape!.NumLayers} layer inputs + 1 layer" : "all layers";
+            string mode = a.Checkpointed ? $"checkpointed: {plan.Model.Config!.NumHiddenLayers} layer inputs + 1 layer" : "all layers";
             text.AppendLine(Invariant($"  {"activations (" + mode + ")",-48} {GbText(a.TotalBytes)} on GPU: decoder {GbText(a.DecoderBytes)}, ")
                 + Invariant($"final norm {GbText(a.FinalNormBytes)}, logits {GbText(a.LogitsBytes)}"));
             text.AppendLine(Invariant($"    per layer {GbText(a.PerLayerBytes)}; Korthikanti et al. sbh(34 + 5as/h) would give {GbText(a.KorthikantiPerLayerBytes)}"));
             text.AppendLine("    " + ActivationMemory.Formula);
         }
-        text.AppendLine(Invariant($"  {"communication buckets (16-bit elements x 2 B)",-48} {GbText(selected.BucketBytes)} on GPU"));
         text.AppendLine(Invariant($"  {"reserve (CUDA context, workspaces, fragmentation)",-48} {GbText(selected.ReserveBytes)} on GPU"));
         text.AppendLine(Invariant($"  {"total",-48} {GbText(selected.GpuTotalBytes)} per GPU, {GbText(selected.CpuBytesPerNode)} CPU per node"));
         text.AppendLine();
@@ -167,10 +174,10 @@ internal static class EstimateReport
         return text.ToString();
     }
 
-    private static string ShapeText(ModelShape? shape) => shape is null
+    private static string ShapeText(Models.ModelConfig? config) => config is null
         ? ""
-        : Invariant($" (hidden {shape.HiddenSize}, {shape.NumLayers} layers, {shape.NumHeads} heads, {shape.NumKvHeads} kv heads, ")
-                + Invariant($"intermediate {shape.IntermediateSize}, vocab {shape.VocabSize}{(shape.TiedEmbeddings ? ", tied" : "")})");
+        : Invariant($" (hidden {config.HiddenSize}, {config.NumHiddenLayers} layers, {config.NumAttentionHeads} heads, {config.NumKeyValueHeads} kv heads, ")
+                + Invariant($"intermediate {config.IntermediateSize}, vocab {config.VocabSize}{(config.TieWordEmbeddings ? ", tied" : "")})");
 
     private static string OffloadName(OffloadMode offload) => offload switch
     {

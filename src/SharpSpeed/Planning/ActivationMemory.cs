@@ -1,3 +1,5 @@
+using SharpSpeed.Models;
+
 namespace SharpSpeed.Planning;
 
 /// <summary>Activation bytes one rank holds at the start of backward (its peak), by part.</summary>
@@ -8,7 +10,8 @@ public sealed record ActivationEstimate(
     double FinalNormBytes,
     double LogitsBytes,
     bool Checkpointed,
-    double KorthikantiPerLayerBytes)
+    double KorthikantiPerLayerBytes,
+    double LoraPerLayerBytes = 0)
 {
     public double TotalBytes => DecoderBytes + FinalNormBytes + LogitsBytes;
 }
@@ -37,7 +40,8 @@ public sealed record ActivationEstimate(
 /// sequence). Korthikanti et al. 2022 ("Reducing Activation Recomputation in Large Transformer Models", eq. 1,
 /// sbh(34 + 5as/h) bytes per layer for a GPT block with dropout and an unfused softmax) is reported alongside
 /// as a reference. Transient backward buffers (one gradient of the largest activation) are not counted; the
-/// planner's reserve covers them.
+/// planner's reserve covers them. LoRA adds per layer and targeted linear the fp32 output of lora_A (4sbr bytes), which
+/// lora_B's backward reads; the adapters' input is the base linear's, already counted.
 /// </summary>
 public static class ActivationMemory
 {
@@ -46,40 +50,42 @@ public static class ActivationMemory
     /// <summary>The count in one line, for reports.</summary>
     public const string Formula =
         "per layer 2sb(10h + 4I + 2) + 4abs bytes (LLaMA block, fused attention); final norm 2sb(3h + 1); "
-        + "logits 8bsV (fp32 logits + saved log-probs); checkpointing keeps 2sbh per layer + one full layer";
+        + "logits 8bsV (fp32 logits + saved log-probs); checkpointing keeps 2sbh per layer + one full layer; LoRA adds 4sbr per targeted linear";
     public const int LogitsBytesPerElement = 4 + 4;
 
-    public static double LlamaLayerBytes(ModelShape shape, int microBatch, int seqLength)
+    public static double LlamaLayerBytes(ModelConfig config, int microBatch, int seqLength)
     {
         double tokens = (double)microBatch * seqLength;
-        double halfElements = tokens * (10.0 * shape.HiddenSize + 4.0 * shape.IntermediateSize + 2);
-        double logSumExp = 4.0 * shape.NumHeads * tokens;
+        double halfElements = tokens * (10.0 * config.HiddenSize + 4.0 * config.IntermediateSize + 2);
+        double logSumExp = 4.0 * config.NumAttentionHeads * tokens;
         return HalfBytes * halfElements + logSumExp;
     }
 
-    public static double KorthikantiLayerBytes(ModelShape shape, int microBatch, int seqLength)
+    public static double KorthikantiLayerBytes(ModelConfig config, int microBatch, int seqLength)
     {
-        double sbh = (double)seqLength * microBatch * shape.HiddenSize;
-        return sbh * (34.0 + 5.0 * shape.NumHeads * seqLength / shape.HiddenSize);
+        double sbh = (double)seqLength * microBatch * config.HiddenSize;
+        return sbh * (34.0 + 5.0 * config.NumAttentionHeads * seqLength / config.HiddenSize);
     }
 
-    public static ActivationEstimate Estimate(ModelShape shape, int microBatch, int seqLength, bool checkpointing)
+    public static ActivationEstimate Estimate(ModelConfig config, int microBatch, int seqLength, bool checkpointing, LoraSettings? lora = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(microBatch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(seqLength);
         double tokens = (double)microBatch * seqLength;
-        double perLayer = LlamaLayerBytes(shape, microBatch, seqLength);
-        double layerInput = HalfBytes * tokens * shape.HiddenSize;
+        double loraPerLayer = lora is null ? 0 : 4.0 * tokens * lora.Rank * lora.TargetModules.Count;
+        double perLayer = LlamaLayerBytes(config, microBatch, seqLength) + loraPerLayer;
+        double layerInput = HalfBytes * tokens * config.HiddenSize;
         double decoder = checkpointing
-            ? shape.NumLayers * layerInput + perLayer
-            : shape.NumLayers * perLayer;
+            ? config.NumHiddenLayers * layerInput + perLayer
+            : config.NumHiddenLayers * perLayer;
         return new ActivationEstimate(
             PerLayerBytes: perLayer,
             LayerInputBytes: layerInput,
             DecoderBytes: decoder,
-            FinalNormBytes: HalfBytes * tokens * (3.0 * shape.HiddenSize + 1),
-            LogitsBytes: LogitsBytesPerElement * tokens * shape.VocabSize,
+            FinalNormBytes: HalfBytes * tokens * (3.0 * config.HiddenSize + 1),
+            LogitsBytes: LogitsBytesPerElement * tokens * config.VocabSize,
             Checkpointed: checkpointing,
-            KorthikantiPerLayerBytes: KorthikantiLayerBytes(shape, microBatch, seqLength));
+            KorthikantiPerLayerBytes: KorthikantiLayerBytes(config, microBatch, seqLength),
+            LoraPerLayerBytes: loraPerLayer);
     }
 }

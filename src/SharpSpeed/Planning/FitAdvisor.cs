@@ -41,7 +41,7 @@ internal static class FitAdvisor
         {
             singles.Add(("offload the parameters too (--offload all)", setup with { Offload = OffloadMode.All }));
         }
-        if (!setup.GradientCheckpointing && model.Shape is not null)
+        if (!setup.GradientCheckpointing && model.Config is not null)
         {
             singles.Add(("activation checkpointing (--gradient_checkpointing)", setup with { GradientCheckpointing = true }));
         }
@@ -51,7 +51,7 @@ internal static class FitAdvisor
         {
             anyFits |= Describe(model, variant, change, capacity, lines);
         }
-        if (model.Shape is not null && setup.MicroBatchSize > 1)
+        if (model.Config is not null && setup.MicroBatchSize > 1)
         {
             anyFits |= AdviseMicroBatch(model, setup, capacity, lines);
         }
@@ -110,7 +110,7 @@ internal static class FitAdvisor
             }
         }
         Describe(model, combined, "even with all of: " + string.Join(" + ", applied), capacity, lines);
-        AdviseMoreGpus(model, setup with { GradientCheckpointing = model.Shape is not null, MicroBatchSize = 1 }, capacity, lines);
+        AdviseMoreGpus(model, setup with { GradientCheckpointing = model.Config is not null, MicroBatchSize = 1 }, capacity, lines);
     }
 
     private static void AdviseMoreGpus(PlannedModel model, TrainingSetup setup, double capacity, List<string> lines)

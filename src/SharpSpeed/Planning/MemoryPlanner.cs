@@ -18,15 +18,15 @@ public static class MemoryPlanner
         }
 
         var notes = new List<string>();
-        if (model.Shape is null)
+        if (model.Config is null)
         {
             notes.Add("activations are not counted (no model shape: give --model_name_or_path, --config or "
                       + "--hidden_size with the other shape flags), so the GPU totals are lower bounds");
         }
-        if (model.LargestLayerParameters is null)
+        if (model.Config is null && model.LargestLayerParameters is null)
         {
-            notes.Add("ZeRO-3's gathered largest layer is not counted (unknown without a shape or "
-                      + "--largest_layer_params)");
+            notes.Add("the model counts as one unit (no shape and no --largest_layer_params), so ZeRO-3 gathers all "
+                      + "of it at once: an upper bound");
         }
 
         var activations = ActivationsFor(model, setup);
@@ -50,14 +50,23 @@ public static class MemoryPlanner
     /// (optimizer offload is kept at stages 1-2), and stage 0 offloads nothing.
     /// </summary>
     public static OffloadMode EffectiveOffload(int stage, OffloadMode requested) =>
-        ModelStateLayout.IsSupported(stage, requested) ? requested
-        : ModelStateLayout.IsSupported(stage, OffloadMode.Optimizer) ? OffloadMode.Optimizer
+        IsSupported(stage, requested) ? requested
+        : IsSupported(stage, OffloadMode.Optimizer) ? OffloadMode.Optimizer
         : OffloadMode.None;
 
+    /// <summary>Whether DeepSpeed offers <paramref name="offload"/> at <paramref name="stage"/>.</summary>
+    public static bool IsSupported(int stage, OffloadMode offload) => offload switch
+    {
+        OffloadMode.None => true,
+        OffloadMode.Optimizer => stage >= 1,
+        _ => stage == 3,
+    };
+
     private static ActivationEstimate? ActivationsFor(PlannedModel model, TrainingSetup setup) =>
-        model.Shape is null
+        model.Config is null
             ? null
-            : ActivationMemory.Estimate(model.Shape, setup.MicroBatchSize, setup.SeqLength, setup.GradientCheckpointing);
+            : ActivationMemory.Estimate(
+                model.Config, setup.MicroBatchSize, setup.SeqLength, setup.GradientCheckpointing, setup.Lora);
 
     private static StageEstimate EstimateStage(
         PlannedModel model, TrainingSetup setup, int stage, OffloadMode offload, ActivationEstimate? activations)
@@ -77,8 +86,9 @@ public static class MemoryPlanner
             Offload: offload,
             PaperBytes: ZeroPaperMemory.BytesPerGpu(stage, model.Parameters, setup.NumGpus),
             DeepSpeed: deepSpeed,
-            Layout: ModelStateLayout.PerRank(stage, model.Parameters, setup.NumGpus, offload, largestLayer),
-            BucketBytes: setup.Buckets.GpuBytes(stage),
+            Memory: model.Config is not null
+                ? ModelStateLayout.PerRank(model.Config, setup.LayoutFor(stage, offload))
+                : ModelStateLayout.PerRank(model.Units, setup.LayoutFor(stage, offload)),
             ActivationBytes: activations?.TotalBytes ?? 0,
             ReserveBytes: setup.ReserveGb * MemoryPlan.BytesPerGb,
             GpusPerNode: setup.GpusPerNode);

@@ -1,83 +1,127 @@
+using System.Globalization;
+using SharpSpeed.Models;
+
 namespace SharpSpeed.Planning;
 
-/// <summary>One kind of model state and the bytes of it that one rank keeps on its GPU and in CPU memory.</summary>
-public sealed record ModelStateComponent(string Name, double GpuBytes, double CpuBytes);
-
 /// <summary>
-/// Where every byte of model state lives for one rank, following DeepSpeed's implementation of mixed-precision
-/// Adam (the layout SharpSpeed's engine follows), per parameter:
-/// 16-bit parameters 2 B (partitioned at stage 3; on the CPU with <see cref="OffloadMode.All"/>);
-/// 16-bit gradients 2 B (full at stages 0-1, partitioned at stage 2, at stage 3 reduced straight into the
-/// fp32 partition; with optimizer offload stage 2 copies them to the CPU instead of keeping a partition);
-/// fp32 gradients 4 B, fp32 master weights 4 B and Adam moments 8 B (full at stage 0, partitioned from stage 1,
-/// on the CPU with optimizer offload); at stage 3 the gathered largest layer's 16-bit parameters and gradients
-/// (4 B per parameter of that layer). For stages 2 and 3 the GPU total equals DeepSpeed's estimator functions.
+/// Where every model-state byte of one rank lives, following the engine's layout (docs/architecture.md): trainable
+/// units cut into blocks (<see cref="BlockLayout"/>), T padded trainable elements, a partition P = T / world per rank,
+/// E bytes per trainable element (model dtype; 4 for fp32 LoRA adapters).
+/// <list type="bullet">
+/// <item>stage 0: parameters T·E, gradients T·G (G = E, or 4 when accumulated in fp32), master 4T (mixed precision),
+/// Adam moments 8T;</item>
+/// <item>stage 1: master 4P and moments 8P; gradients the full T·G buffer plus the fp32 partition 4P;</item>
+/// <item>stage 2: gradients only the fp32 partition 4P, plus reduce buckets: the largest block in E bytes,
+/// two in flight with <c>overlap_comm</c>;</item>
+/// <item>stage 3: parameters P·E too; gathered units up to <c>stage3_max_live_parameters</c>, at least the largest
+/// unit, at most two (the next one prefetched); units of at most <c>stage3_param_persistence_threshold</c>
+/// elements kept whole.</item>
+/// </list>
+/// <c>offload_optimizer</c> moves master, moments and the fp32 gradient partition to the host; <c>offload_param</c>
+/// (stage 3) the parameter partition. Under LoRA the frozen base stays whole on every device (the engine never
+/// sees it), in the model dtype or quantised (<see cref="QuantizedWeights"/>), plus one dequantised linear at a time.
 /// </summary>
 public static class ModelStateLayout
 {
-    public static IReadOnlyList<ModelStateComponent> PerRank(
-        int stage, double parameters, int numGpus, OffloadMode offload, double largestLayerParameters)
+    /// <summary>Per-rank bytes for a model known by its config: what the integrator compares with the engine's ledger.</summary>
+    public static RankMemory PerRank(ModelConfig config, LayoutSettings settings)
     {
-        Validate(stage, offload);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numGpus);
-        double n = numGpus;
-        bool optimizerOnCpu = offload != OffloadMode.None;
-        double partitionedOptimizer = stage == 0 ? parameters : parameters / n;
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        var memory = PerRank(ModelUnits.Trainable(config, settings.Lora), settings);
+        return settings.Lora is null ? memory : memory with { Kinds = [.. memory.Kinds, FrozenBase(config, settings)] };
+    }
 
-        var components = new List<ModelStateComponent>();
-        double params16 = 2 * (stage == 3 ? parameters / n : parameters);
-        components.Add(offload == OffloadMode.All
-            ? new ModelStateComponent("16-bit parameters", 0, params16)
-            : new ModelStateComponent("16-bit parameters", params16, 0));
+    /// <summary>Per-rank bytes of trainable units (a model known only by its parameter count uses <see cref="ModelUnits.FromCount"/>).</summary>
+    public static RankMemory PerRank(IReadOnlyList<PlannedUnit> trainableUnits, LayoutSettings settings)
+    {
+        settings.Validate();
+        int stage = settings.Stage;
+        int e = settings.TrainableElementBytes;
+        int fullGradientBytes = settings.FullGradientsFp32 ? 4 : e;
+        long blockElements = stage == 0
+            ? settings.DdpBucketCapBytes / fullGradientBytes
+            : Math.Min(settings.ReduceBucketSize, settings.AllgatherBucketSize);
+        long persistence = stage == 3 ? settings.Stage3ParamPersistenceThreshold : -1;
+        var blocks = BlockLayout.Plan(trainableUnits, settings.World, blockElements, persistence);
+        double t = blocks.PaddedElements, p = blocks.PartitionElements;
+        bool offloadOptimizer = settings.OffloadOptimizer;
+
+        var kinds = new List<KindBytes>();
+        void Add(MemoryKind kind, double bytes, bool onHost, string formula) =>
+            kinds.Add(new KindBytes(kind, onHost ? 0 : bytes, onHost ? bytes : 0, formula + (onHost ? " (host)" : "")));
+
+        if (stage < 3)
+        {
+            Add(MemoryKind.Parameters, t * e, false, $"T x {e} B");
+        }
+        else
+        {
+            Add(MemoryKind.Parameters, p * e, settings.OffloadParam, $"P x {e} B");
+        }
 
         if (stage <= 1)
         {
-            components.Add(new ModelStateComponent("16-bit gradients", 2 * parameters, 0));
+            Add(MemoryKind.Gradients, t * fullGradientBytes, false, $"T x {fullGradientBytes} B (full buffer)");
         }
-        else if (stage == 2 && !optimizerOnCpu)
+        if (stage >= 1)
         {
-            components.Add(new ModelStateComponent("16-bit gradient partition", 2 * parameters / n, 0));
+            Add(MemoryKind.Gradients, 4 * p, offloadOptimizer, "P x 4 B (fp32 partition)");
         }
 
-        foreach (var (name, bytes) in new[] { ("fp32 gradients", 4), ("fp32 master weights", 4), ("Adam moments", 8) })
+        double optimizerElements = stage == 0 ? t : p;
+        string symbol = stage == 0 ? "T" : "P";
+        if (settings.MixedPrecision)
         {
-            double total = bytes * partitionedOptimizer;
-            components.Add(optimizerOnCpu
-                ? new ModelStateComponent(name, 0, total)
-                : new ModelStateComponent(name, total, 0));
+            Add(MemoryKind.Master, 4 * optimizerElements, offloadOptimizer, $"{symbol} x 4 B (fp32 master)");
+        }
+        Add(MemoryKind.Optimizer, 8 * optimizerElements, offloadOptimizer, $"{symbol} x 8 B (Adam moments)");
+
+        if (stage >= 2)
+        {
+            int inFlight = settings.EffectiveOverlapComm ? Math.Min(2, blocks.BlockCount) : 1;
+            Add(MemoryKind.Buckets, (double)inFlight * blocks.LargestBlockElements * e, false,
+                $"{inFlight} x largest block {Count(blocks.LargestBlockElements)} x {e} B");
         }
 
         if (stage == 3)
         {
-            components.Add(new ModelStateComponent(
-                "gathered largest layer (16-bit params + grads)", 4 * largestLayerParameters, 0));
+            long largest = blocks.LargestUnitElements;
+            long live = largest == 0 ? 0 : Math.Max(largest, Math.Min(settings.Stage3MaxLiveParameters, 2 * largest));
+            Add(MemoryKind.GatheredParameters, (double)(live + blocks.PersistentElements) * e, false,
+                $"(max(U, min(max_live, 2U)) + persistent {Count(blocks.PersistentElements)}) x {e} B, U = largest unit {Count(largest)}");
         }
-        return components;
+
+        string legend = Invariant(
+            $"T = {Count(blocks.PaddedElements)} trainable elements padded to blocks of {Count(blocks.FullBlockElements)}, ")
+            + Invariant($"P = T / {settings.World} = {Count(blocks.PartitionElements)} per rank");
+        return new RankMemory(kinds, blocks, legend);
     }
 
-    /// <summary>Rejects combinations DeepSpeed does not offer, with the reason.</summary>
-    public static void Validate(int stage, OffloadMode offload)
+    private static KindBytes FrozenBase(ModelConfig config, LayoutSettings settings)
     {
-        if (stage is < 0 or > 3)
+        double bytes = 0;
+        double largestDequantised = 0;
+        foreach (var parameter in ModelUnits.Of(config).SelectMany(u => u.Parameters))
         {
-            throw new ArgumentOutOfRangeException(nameof(stage), stage, "ZeRO stage must be 0, 1, 2 or 3");
+            bool quantised = parameter.LinearModule is not null && settings.Bits < 16;
+            bytes += quantised
+                ? QuantizedWeights.Bytes(parameter, settings.Bits, settings.DoubleQuant, settings.DtypeBytes)
+                : (double)parameter.Elements * settings.DtypeBytes;
+            if (quantised)
+            {
+                largestDequantised = Math.Max(largestDequantised, (double)parameter.Elements * settings.DtypeBytes);
+            }
         }
-        if (offload == OffloadMode.All && stage != 3)
-        {
-            throw new ArgumentException(
-                $"--offload all (parameter offload) needs --zero_stage 3; stage {stage} can offload the optimizer only");
-        }
-        if (offload == OffloadMode.Optimizer && stage == 0)
-        {
-            throw new ArgumentException("--offload optimizer needs ZeRO stage 1, 2 or 3 (stage 0 keeps the optimizer on the GPU)");
-        }
+        string formula = settings.Bits == 16
+            ? $"all base weights x {settings.DtypeBytes} B (frozen, whole on every rank)"
+            : $"decoder linears at {settings.Bits} bits ({QuantizedWeights.Formula(settings.Bits, settings.DoubleQuant)}), the rest x {settings.DtypeBytes} B, "
+              + "+ one dequantised linear";
+        return new KindBytes(MemoryKind.FrozenBase, bytes + largestDequantised, 0, formula);
     }
 
-    /// <summary>Whether <paramref name="offload"/> can be used at <paramref name="stage"/>.</summary>
-    public static bool IsSupported(int stage, OffloadMode offload) => offload switch
-    {
-        OffloadMode.None => true,
-        OffloadMode.Optimizer => stage >= 1,
-        _ => stage == 3,
-    };
+    internal static string Count(double elements) => elements.ToString("0.###e0", CultureInfo.InvariantCulture);
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }

@@ -3,25 +3,24 @@ namespace SharpSpeed.Planning;
 /// <summary>
 /// Memory of one ZeRO stage for one rank. <see cref="PaperBytes"/> is the ZeRO paper's model-state formula
 /// (no offload, no fp32 gradients); <see cref="DeepSpeed"/> is DeepSpeed's own estimator function for this stage
-/// and offload (null for stages 0 and 1, which DeepSpeed has none for); <see cref="Layout"/> is the
-/// component-by-component count the verdict uses, to which activations, buckets and the reserve are added.
+/// and offload (null for stages 0 and 1, which DeepSpeed has none for); <see cref="Memory"/> is the engine's
+/// layout by kind (<see cref="ModelStateLayout"/>), to which activations and the reserve are added for the verdict.
 /// </summary>
 public sealed record StageEstimate(
     int Stage,
     OffloadMode Offload,
     double PaperBytes,
     DeepSpeedEstimate? DeepSpeed,
-    IReadOnlyList<ModelStateComponent> Layout,
-    double BucketBytes,
+    RankMemory Memory,
     double ActivationBytes,
     double ReserveBytes,
     int GpusPerNode)
 {
-    public double ModelStateGpuBytes => Layout.Sum(c => c.GpuBytes);
+    public double BucketBytes => Memory.Device(MemoryKind.Buckets);
 
-    public double ModelStateCpuBytesPerRank => Layout.Sum(c => c.CpuBytes);
+    public double ModelStateGpuBytes => Memory.DeviceBytes - BucketBytes;
 
-    public double CpuBytesPerNode => ModelStateCpuBytesPerRank * GpusPerNode;
+    public double CpuBytesPerNode => Memory.HostBytes * GpusPerNode;
 
-    public double GpuTotalBytes => ModelStateGpuBytes + ActivationBytes + BucketBytes + ReserveBytes;
+    public double GpuTotalBytes => Memory.DeviceBytes + ActivationBytes + ReserveBytes;
 }

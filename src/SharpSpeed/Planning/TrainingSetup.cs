@@ -19,7 +19,34 @@ public sealed record TrainingSetup(
 {
     public const double DefaultReserveGb = 1.0;
 
+    public TrainingDtype Dtype { get; init; } = TrainingDtype.Bf16;
+    public int GradientAccumulationSteps { get; init; } = 1;
+    public LoraSettings? Lora { get; init; }
+    public int Bits { get; init; } = 16;
+    public bool DoubleQuant { get; init; } = true;
+
+    /// <summary>null: DeepSpeed's default (on at stage 3 only).</summary>
+    public bool? OverlapComm { get; init; }
+
     public int GpusPerNode => NumGpus / NumNodes;
+
+    /// <summary>The layout settings of this setup at <paramref name="stage"/> with <paramref name="offload"/>.</summary>
+    public LayoutSettings LayoutFor(int stage, OffloadMode offload) => new()
+    {
+        World = NumGpus,
+        Stage = stage,
+        Dtype = Dtype,
+        OffloadOptimizer = offload != OffloadMode.None,
+        OffloadParam = offload == OffloadMode.All,
+        ReduceBucketSize = Buckets.ReduceBucketSize,
+        AllgatherBucketSize = Buckets.AllgatherBucketSize,
+        Stage3MaxLiveParameters = Buckets.MaxLiveParameters,
+        Stage3ParamPersistenceThreshold = Buckets.PersistenceThreshold,
+        OverlapComm = OverlapComm,
+        Lora = Lora,
+        Bits = Bits,
+        DoubleQuant = DoubleQuant,
+    };
 
     public void Validate()
     {
@@ -35,6 +62,10 @@ public sealed record TrainingSetup(
         {
             throw new ArgumentException($"--micro_batch_size must be positive, got {MicroBatchSize}");
         }
+        if (GradientAccumulationSteps <= 0)
+        {
+            throw new ArgumentException($"--gradient_accumulation_steps must be positive, got {GradientAccumulationSteps}");
+        }
         if (SeqLength <= 0)
         {
             throw new ArgumentException($"--seq_length must be positive, got {SeqLength}");
@@ -47,6 +78,11 @@ public sealed record TrainingSetup(
         {
             throw new ArgumentException($"--reserve_gb must not be negative, got {ReserveGb}");
         }
-        ModelStateLayout.Validate(ZeroStage, Offload);
+        if (Offload == OffloadMode.All && ZeroStage != 3)
+        {
+            throw new ArgumentException(
+                $"--offload all (parameter offload) needs --zero_stage 3; stage {ZeroStage} can offload the optimizer only");
+        }
+        LayoutFor(ZeroStage, Offload).Validate();
     }
 }

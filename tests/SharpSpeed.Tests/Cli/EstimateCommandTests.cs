@@ -42,12 +42,60 @@ public sealed class EstimateCommandTests
     }
 
     [Fact]
+    public void SeedSetupRecipesNameWhatFits()
+    {
+        var (exitCode, output, error) = Run(
+            "estimate", "--config", "deepseek-llm-7b", "--num_gpus", "3", "--gpu_memory_gb", "24",
+            "--per_device_train_batch_size", "2", "--max_seq_length", "512", "--gradient_accumulation_steps", "4", "--json");
+        Assert.True(exitCode == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var recipes = json.RootElement.GetProperty("recipes").EnumerateArray().ToList();
+        bool Fits(int stage, bool offloadOptimizer, bool offloadParam, int? loraR, int bits) => recipes.Single(r =>
+            r.GetProperty("zero_stage").GetInt32() == stage
+            && r.GetProperty("offload_optimizer").GetBoolean() == offloadOptimizer
+            && r.GetProperty("offload_param").GetBoolean() == offloadParam
+            && !r.GetProperty("gradient_checkpointing").GetBoolean()
+            && (r.GetProperty("lora_r").ValueKind == JsonValueKind.Null ? null : (int?)r.GetProperty("lora_r").GetInt32()) == loraR
+            && r.GetProperty("bits").GetInt32() == bits).GetProperty("fits").GetBoolean();
+        Assert.False(Fits(2, false, false, null, 16));
+        Assert.True(Fits(2, true, false, null, 16));
+        Assert.True(Fits(3, true, true, null, 16));
+        Assert.True(Fits(0, false, false, 16, 16));
+        Assert.True(Fits(0, false, false, 16, 4));
+        Assert.True(recipes[0].GetProperty("fits").GetBoolean());
+        Assert.All(recipes, r => Assert.True(r.GetProperty("gb_per_gpu").GetDouble() > 0));
+    }
+
+    [Fact]
+    public void QloraSetupCountsTheFourBitBase()
+    {
+        var (exitCode, output, error) = Run(
+            "estimate", "--config", "deepseek-llm-7b", "--num_gpus", "3", "--zero_stage", "0", "--lora_r", "16",
+            "--bits", "4", "--gpu_memory_gb", "24", "--json");
+        Assert.True(exitCode == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("fits").GetBoolean());
+        var frozen = root.GetProperty("model_states").EnumerateArray().Single(k => k.GetProperty("name").GetString() == "frozen base");
+        Assert.InRange(frozen.GetProperty("gpu_gb").GetDouble(), 4.5, 5.5);
+    }
+
+    [Fact]
+    public void FourBitsWithoutLoraIsRefused()
+    {
+        var (exitCode, _, error) = Run("estimate", "--config", "deepseek-llm-7b", "--num_gpus", "3", "--bits", "4");
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--lora_r", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TableIsTheDefault()
     {
         var (exitCode, output, _) = Run("estimate", "--config", "deepseek-llm-7b", "--num_gpus", "3", "--gpu_memory_gb", "24");
         Assert.Equal(0, exitCode);
         Assert.Contains("Verdict: DOES NOT FIT", output, StringComparison.Ordinal);
         Assert.Contains("paper = ZeRO paper", output, StringComparison.Ordinal);
+        Assert.Contains("fit, fastest first", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using SharpSpeed.Models;
 using SharpSpeed.Planning;
 
 namespace SharpSpeed.Tests.Planning;
@@ -9,7 +10,7 @@ public sealed class ActivationMemoryTests
     // final_norm_elements 6176, loss_elements 3201 (3200 log-probabilities + cross-entropy's scalar total weight).
     private const int Batch = 2;
     private const int Seq = 16;
-    private static readonly ModelShape Tiny = ModelShape.FromDimensions(64, 3, 4, 2, 176, 100, tiedEmbeddings: false);
+    private static readonly ModelConfig Tiny = TestConfigs.Llama(64, 3, 4, 2, 176, 100);
 
     [Fact]
     public void PerLayerCountMatchesPyTorchSavedTensors()
@@ -48,7 +49,7 @@ public sealed class ActivationMemoryTests
     public void KorthikantiReferenceFollowsEquationOne()
     {
         // GPT-3 175B (s=2048, h=12288, a=96), b=1: sbh(34 + 5as/h) = sbh * 114.
-        var gpt3 = new ModelShape(175_000_000_000, 12288, 96, 96, 96, 4 * 12288, 50257, false);
+        var gpt3 = TestConfigs.Llama(12288, 96, 96, 96, 4 * 12288, 50257);
         Assert.Equal(2048.0 * 12288 * 114, ActivationMemory.KorthikantiLayerBytes(gpt3, 1, 2048));
     }
 }

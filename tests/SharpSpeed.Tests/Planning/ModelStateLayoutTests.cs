@@ -1,71 +1,127 @@
+using SharpSpeed.Models;
 using SharpSpeed.Planning;
 
 namespace SharpSpeed.Tests.Planning;
 
 public sealed class ModelStateLayoutTests
 {
-    private const double Parameters = 6_738_415_616;
-    private const double LargestLayer = 131_072_000;
+    private static readonly ModelConfig DeepSeek = NamedModelConfigs.DeepSeekLlm7B;
+    private static readonly double Psi = DeepSeek.ParameterCount();
 
-    private static double Gpu(int stage, int gpus, OffloadMode offload) =>
-        ModelStateLayout.PerRank(stage, Parameters, gpus, offload, LargestLayer).Sum(c => c.GpuBytes);
+    private static RankMemory Layout(int world, int stage, bool offloadOptimizer = false, bool offloadParam = false, bool? overlap = null) =>
+        ModelStateLayout.PerRank(DeepSeek, new LayoutSettings
+        {
+            World = world, Stage = stage, OffloadOptimizer = offloadOptimizer, OffloadParam = offloadParam, OverlapComm = overlap,
+        });
 
-    private static double Cpu(int stage, int gpus, OffloadMode offload) =>
-        ModelStateLayout.PerRank(stage, Parameters, gpus, offload, LargestLayer).Sum(c => c.CpuBytes);
-
+    // ZeRO paper (Rajbhandari et al. 2020, sec. 5): 2Ψ parameters + 2Ψ gradients + KΨ optimizer (K = 12: fp32 master 4 +
+    // Adam moments 8); stage 1 divides KΨ by N, stage 2 the gradients too, stage 3 everything. Block padding is at most
+    // world x 16 elements per unit and 15 per parameter, so the layout may exceed Ψ by under 1e-5 relatively.
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    [InlineData(8)]
-    public void GpuSideAgreesWithDeepSpeedsEstimatorsForStages2And3(int gpus)
+    [InlineData(0, 3)]
+    [InlineData(1, 3)]
+    [InlineData(2, 3)]
+    [InlineData(3, 3)]
+    [InlineData(1, 64)]
+    [InlineData(3, 64)]
+    public void KindsMatchThePapersTerms(int stage, int world)
     {
-        Assert.Equal(DeepSpeedEstimators.Zero2(Parameters, gpus, 1, false).GpuBytesPerDevice, Gpu(2, gpus, OffloadMode.None), 1.0);
-        Assert.Equal(DeepSpeedEstimators.Zero2(Parameters, gpus, 1, true).GpuBytesPerDevice, Gpu(2, gpus, OffloadMode.Optimizer), 1.0);
-        Assert.Equal(DeepSpeedEstimators.Zero3(Parameters, LargestLayer, gpus, 1, false, false).GpuBytesPerDevice,
-            Gpu(3, gpus, OffloadMode.None), 1.0);
-        Assert.Equal(DeepSpeedEstimators.Zero3(Parameters, LargestLayer, gpus, 1, true, false).GpuBytesPerDevice,
-            Gpu(3, gpus, OffloadMode.Optimizer), 1.0);
-        Assert.Equal(DeepSpeedEstimators.Zero3(Parameters, LargestLayer, gpus, 1, true, true).GpuBytesPerDevice,
-            Gpu(3, gpus, OffloadMode.All), 1.0);
+        var layout = Layout(world, stage);
+        double n = world;
+        double paperParameters = stage == 3 ? 2 * Psi / n : 2 * Psi;
+        double paperOptimizer = stage == 0 ? 12 * Psi : 12 * Psi / n;
+        AssertClose(paperParameters, layout.Device(MemoryKind.Parameters));
+        AssertClose(paperOptimizer, layout.Device(MemoryKind.Master) + layout.Device(MemoryKind.Optimizer));
+        AssertClose(stage == 0 ? 4 * Psi : 4 * Psi / n, layout.Device(MemoryKind.Master));
+
+        // Gradients: the paper's 2Ψ 16-bit buffer at stages 0-1; from stage 1 the engine also accumulates the rank's
+        // fp32 partition (4Ψ/N), which replaces the paper's 2Ψ/N 16-bit partition at stages 2-3.
+        double expectedGradients = stage switch
+        {
+            0 => 2 * Psi,
+            1 => 2 * Psi + 4 * Psi / n,
+            _ => 4 * Psi / n,
+        };
+        AssertClose(expectedGradients, layout.Device(MemoryKind.Gradients));
+        double paperTotal = ZeroPaperMemory.BytesPerGpu(stage, Psi, world);
+        double paperGradients = stage <= 1 ? 2 * Psi : 2 * Psi / n;
+        AssertClose(paperTotal - paperGradients + expectedGradients,
+            layout.DeviceBytes - layout.Device(MemoryKind.Buckets) - layout.Device(MemoryKind.GatheredParameters));
     }
 
-    [Fact]
-    public void Stage0KeepsEverythingOnEveryGpu()
-    {
-        // 2 (16-bit params) + 2 (16-bit grads) + 4 (fp32 grads) + 4 (fp32 master) + 8 (Adam) bytes per parameter.
-        Assert.Equal(20 * Parameters, Gpu(0, 16, OffloadMode.None), 1.0);
-    }
-
-    [Fact]
-    public void Stage1PartitionsOnlyTheOptimizerSide()
-    {
-        Assert.Equal(4 * Parameters + 16 * Parameters / 4, Gpu(1, 4, OffloadMode.None), 1.0);
-    }
-
+    // DeepSpeed's estimate_zero3_model_states_mem_needs: 4·largest_layer + 18Ψ/N (no offload). The layout holds the same
+    // 18Ψ/N and, for the working set, two gathered units (the next one prefetched) and two gradient buckets in flight
+    // (overlap_comm) where DeepSpeed's formula counts one layer's 16-bit parameters and gradients. For DeepSeek-LLM-7B
+    // the largest unit is the embedding, DeepSpeed's largest layer too, so the difference is exactly 2 x 2 B x V·h.
     [Theory]
-    [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void OptimizerOffloadMovesTheSixteenOptimizerBytesPerPartitionedParameterToCpu(int stage)
+    public void Zero3IsWithinFivePercentOfDeepSpeedsEstimator(int world)
     {
-        int gpus = 4;
-        Assert.Equal(16 * Parameters / gpus, Cpu(stage, gpus, OffloadMode.Optimizer), 1.0);
-        Assert.Equal(0, Cpu(stage, gpus, OffloadMode.None));
+        long largest = ModelUnits.LargestModuleElements(DeepSeek);
+        Assert.Equal(102400L * 4096, largest);
+        double deepSpeed = DeepSpeedEstimators.Zero3(Psi, largest, world, 1, cpuOffload: false, cpuOffloadParams: false).GpuBytesPerDevice;
+        double layout = Layout(world, 3).DeviceBytes;
+        Assert.InRange(layout / deepSpeed, 1.0, 1.05);
+    }
+
+    [Theory]
+    [InlineData(3, false, false)]
+    [InlineData(8, false, false)]
+    [InlineData(8, true, false)]
+    [InlineData(8, true, true)]
+    public void Zero3DiffersFromDeepSpeedsEstimatorByThePrefetchedUnitAndSecondBucket(int world, bool offloadOptimizer, bool offloadParam)
+    {
+        long largest = ModelUnits.LargestModuleElements(DeepSeek);
+        double deepSpeed = DeepSpeedEstimators.Zero3(Psi, largest, world, 1, offloadOptimizer, offloadParam).GpuBytesPerDevice;
+        double layout = Layout(world, 3, offloadOptimizer, offloadParam).DeviceBytes;
+        double persistentFinalNorm = 2.0 * 4096;
+        Assert.Equal(2 * 2.0 * largest + persistentFinalNorm, layout - deepSpeed, 0.0001 * deepSpeed);
     }
 
     [Fact]
-    public void ParameterOffloadAlsoMovesTheSixteenBitPartition()
+    public void OptimizerOffloadMovesMasterMomentsAndFp32GradientsToTheHost()
     {
-        int gpus = 4;
-        Assert.Equal(18 * Parameters / gpus, Cpu(3, gpus, OffloadMode.All), 1.0);
-        Assert.Equal(4 * LargestLayer, Gpu(3, gpus, OffloadMode.All), 1.0);
+        var layout = Layout(3, 2, offloadOptimizer: true);
+        AssertClose(16 * Psi / 3, layout.HostBytes);
+        Assert.Equal(0, layout.Device(MemoryKind.Master) + layout.Device(MemoryKind.Optimizer) + layout.Device(MemoryKind.Gradients));
+        // DeepSpeed's estimate_zero2_model_states_mem_needs with cpu_offload: 2Ψ on the GPU.
+        AssertClose(DeepSpeedEstimators.Zero2(Psi, 3, 1, cpuOffload: true).GpuBytesPerDevice, layout.Device(MemoryKind.Parameters));
+        // One reduce bucket (overlap_comm off by default below stage 3): the largest block, the embedding, in bf16,
+        // padded to a multiple of world x 16 = 48 elements.
+        Assert.Equal(2.0 * 102400 * 4096, layout.Device(MemoryKind.Buckets), 2.0 * 48);
+        Assert.Equal(2 * 2.0 * 102400 * 4096, Layout(3, 2, offloadOptimizer: true, overlap: true).Device(MemoryKind.Buckets), 4.0 * 48);
     }
 
     [Fact]
-    public void UnsupportedCombinationsSayWhy()
+    public void ParameterOffloadMovesTheStage3PartitionToTheHost()
     {
-        var all = Assert.Throws<ArgumentException>(() => ModelStateLayout.Validate(2, OffloadMode.All));
-        Assert.Contains("--zero_stage 3", all.Message);
-        Assert.Throws<ArgumentException>(() => ModelStateLayout.Validate(0, OffloadMode.Optimizer));
+        var layout = Layout(3, 3, offloadOptimizer: true, offloadParam: true);
+        AssertClose(18 * Psi / 3, layout.HostBytes);
+        Assert.Equal(0, layout.Device(MemoryKind.Parameters));
+        Assert.True(layout.Device(MemoryKind.GatheredParameters) > 0);
     }
+
+    [Fact]
+    public void Fp32TrainingHasNoMasterCopy()
+    {
+        var layout = ModelStateLayout.PerRank(DeepSeek, new LayoutSettings { World = 2, Stage = 2, Dtype = TrainingDtype.Fp32 });
+        Assert.Equal(0, layout.Device(MemoryKind.Master));
+        AssertClose(4 * Psi, layout.Device(MemoryKind.Parameters));
+    }
+
+    [Fact]
+    public void UnsupportedOffloadIsRefusedNamingTheSetting()
+    {
+        var stage0 = Assert.Throws<ArgumentException>(() =>
+            ModelStateLayout.PerRank(DeepSeek, new LayoutSettings { World = 2, Stage = 0, OffloadOptimizer = true }));
+        Assert.Contains("offload_optimizer", stage0.Message);
+        var stage2 = Assert.Throws<ArgumentException>(() =>
+            ModelStateLayout.PerRank(DeepSeek, new LayoutSettings { World = 2, Stage = 2, OffloadParam = true }));
+        Assert.Contains("offload_param", stage2.Message);
+    }
+
+    private static void AssertClose(double expected, double actual) =>
+        Assert.True(Math.Abs(actual - expected) <= 1e-5 * Math.Abs(expected) + 64,
+            $"expected {expected:E6}, got {actual:E6}");
 }
