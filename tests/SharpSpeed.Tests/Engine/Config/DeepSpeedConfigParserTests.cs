@@ -122,8 +122,7 @@ public sealed class DeepSpeedConfigParserTests
     }
 
     [Theory]
-    [InlineData("""{ "zero_optimization": { "stage": 3 } }""", "zero_optimization.stage")]
-    [InlineData("""{ "zero_optimization": { "stage": 2, "offload_optimizer": { "device": "cpu" } } }""", "zero_optimization.offload_optimizer")]
+    [InlineData("""{ "zero_optimization": { "stage": 3, "offload_param": { "device": "nvme", "nvme_path": "/nvme" } } }""", "zero_optimization.offload_param.device")]
     [InlineData("""{ "zero_optimization": { "stage": 1, "cpu_offload": true } }""", "zero_optimization.cpu_offload")]
     [InlineData("""{ "optimizer": { "type": "Lamb" } }""", "optimizer.type")]
     [InlineData("""{ "scheduler": { "type": "OneCycle" } }""", "scheduler.type")]
@@ -135,6 +134,39 @@ public sealed class DeepSpeedConfigParserTests
         var withBatch = json.Insert(1, " \"train_batch_size\": 8,");
         var message = Error(withBatch);
         Assert.StartsWith($"ds_config.json: \"{keyPath}\" is a DeepSpeed setting SharpSpeed knows but does not implement yet", message);
+    }
+
+    [Fact]
+    public void StageThreeWithCpuOffloadAsHfWritesIt()
+    {
+        var config = Parse("""
+            { "train_batch_size": 8,
+              "zero_optimization": { "stage": 3, "offload_optimizer": { "device": "cpu", "pin_memory": true },
+                                     "offload_param": { "device": "cpu", "pin_memory": false },
+                                     "reduce_bucket_size": "auto", "stage3_prefetch_bucket_size": "auto",
+                                     "stage3_param_persistence_threshold": "auto", "stage3_max_live_parameters": 1e9,
+                                     "stage3_max_reuse_distance": 5e8, "stage3_gather_16bit_weights_on_model_save": true } }
+            """, trainer: Trainer);
+        Assert.Equal(3, config.Zero.Stage);
+        Assert.True(config.Zero.OverlapComm); // DeepSpeed's stage-3 default
+        Assert.Equal(new SharpSpeed.Engine.Placement.HostOffload(PinMemory: true), config.Zero.OffloadOptimizer);
+        Assert.Equal(new SharpSpeed.Engine.Placement.HostOffload(PinMemory: false), config.Zero.OffloadParam);
+        // HF's integration: reduce_bucket_size hidden^2, prefetch 0.9 hidden^2, persistence 10 hidden (hidden 128).
+        Assert.Equal(128 * 128, config.Zero.ReduceBucketSize);
+        Assert.Equal(new SharpSpeed.Engine.Zero.Stage3Options
+        {
+            PrefetchBucketSize = 14745, ParamPersistenceThreshold = 1280, MaxLiveParameters = 1_000_000_000,
+            MaxReuseDistance = 500_000_000, GatherWeightsOnModelSave = true,
+        }, config.Zero.Stage3);
+    }
+
+    [Theory]
+    [InlineData("""{ "zero_optimization": { "stage": 2, "offload_param": { "device": "cpu" } } }""", "\"zero_optimization.offload_param\" needs stage 3")]
+    [InlineData("""{ "zero_optimization": { "stage": 0, "offload_optimizer": { "device": "cpu" } } }""", "\"zero_optimization.offload_optimizer\" needs stage 1, 2 or 3")]
+    [InlineData("""{ "zero_optimization": { "stage": 3, "offload_optimizer": { "device": "gpu" } } }""", "\"zero_optimization.offload_optimizer.device\" must be")]
+    public void OffloadWhereItCannotActIsRefusedNamingTheKey(string json, string expected)
+    {
+        Assert.Contains(expected, Error(json.Insert(1, " \"train_batch_size\": 8,")), StringComparison.Ordinal);
     }
 
     [Fact]
