@@ -84,9 +84,10 @@ public static class ParitySetup
             GradientPredivideFactor = parts.Contains("predivide") ? 2.0 : 1.0,
             OffloadOptimizer = parts.Contains("offopt") ? new HostOffload(PinMemory: true) : null,
             OffloadParam = parts.Contains("offparam") ? new HostOffload(PinMemory: true) : null,
-            // Norm weights (32 elements) persistent, a couple of units kept between forward and backward, prefetching
-            // a unit or two ahead: every path of the gatherer runs on this small model.
-            Stage3 = new Stage3Options { ParamPersistenceThreshold = 100, PrefetchBucketSize = 6000, MaxReuseDistance = 4000, MaxLiveParameters = 20000 },
+            // Norm weights (32 elements) persistent, prefetching a unit ahead, reuse within 4000 elements, and at most
+            // 12000 elements (the embedding and one layer, not two layers) gathered by prefetch: every path of the
+            // gatherer runs on this small model, and the whole model (about 17600 elements) is never gathered at once.
+            Stage3 = new Stage3Options { ParamPersistenceThreshold = 100, PrefetchBucketSize = 6000, MaxReuseDistance = 4000, MaxLiveParameters = 12000 },
         };
     }
 

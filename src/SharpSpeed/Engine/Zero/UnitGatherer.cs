@@ -34,6 +34,7 @@ internal sealed class UnitGatherer : IDisposable
     private List<int>? _recording = [];
     private List<int> _trace = [];
     private int _cursor;
+    private int? _lastFetched;
     private long _live;
 
     /// <param name="chunks">This rank's parameter chunks (model dtype, partition order; on the host with offload_param).</param>
@@ -110,6 +111,7 @@ internal sealed class UnitGatherer : IDisposable
             _recording = null;
         }
         _cursor = 0;
+        _lastFetched = null;
     }
 
     /// <summary>After an optimizer step every gathered value is stale: release all, the persistent unit too.</summary>
@@ -125,18 +127,20 @@ internal sealed class UnitGatherer : IDisposable
 
     private Gathered Fetch(int unit)
     {
-        var gathered = _units[unit];
-        if (gathered is null)
-        {
-            gathered = Start(unit);
-            _recording?.Add(unit);
-        }
+        var gathered = _units[unit] ?? Start(unit);
         gathered.Wait();
         if (_scopes.TryPeek(out var scope) && !scope.Contains(unit))
         {
             scope.Add(unit);
         }
-        Prefetch(unit);
+        // The trace is the sequence of switches between (non-persistent) units, recorded in the first micro-step and
+        // replayed after it: each op's repeated use of its unit's weights does not move along it.
+        if (unit != _persistentUnit && unit != _lastFetched)
+        {
+            _lastFetched = unit;
+            _recording?.Add(unit);
+            Prefetch(unit);
+        }
         return gathered;
     }
 
