@@ -44,7 +44,8 @@ public static class ModelStateLayout
             ? settings.DdpBucketCapBytes / fullGradientBytes
             : Math.Min(settings.ReduceBucketSize, settings.AllgatherBucketSize);
         long persistence = stage == 3 ? settings.Stage3ParamPersistenceThreshold : -1;
-        var blocks = BlockLayout.Plan(trainableUnits, settings.World, blockElements, persistence);
+        // DDP does not partition: the engine pads stage 0's blocks for one rank.
+        var blocks = BlockLayout.Plan(trainableUnits, stage == 0 ? 1 : settings.World, blockElements, persistence);
         double t = blocks.PaddedElements, p = blocks.PartitionElements;
         bool offloadOptimizer = settings.OffloadOptimizer;
 
@@ -69,10 +70,18 @@ public static class ModelStateLayout
         {
             Add(MemoryKind.Gradients, 4 * p, offloadOptimizer, "P x 4 B (fp32 partition)");
         }
+        else if (settings.MixedPrecision)
+        {
+            Add(MemoryKind.Gradients, 4 * t, false, "T x 4 B (fp32 gradients)");
+        }
 
         double optimizerElements = stage == 0 ? t : p;
         string symbol = stage == 0 ? "T" : "P";
-        if (settings.MixedPrecision)
+        // An fp32 master copy exists unless the fp32 parameters themselves can be stepped: at stage 0 (the whole
+        // buffer) and at stage 3 when parameters and optimizer live in the same place (the partition is the master).
+        // At stages 1-2 a rank's partition is strided over the blocks, so it is a separate fp32 copy.
+        bool separateMaster = settings.MixedPrecision || stage is 1 or 2 || (stage == 3 && settings.OffloadParam != offloadOptimizer);
+        if (separateMaster)
         {
             Add(MemoryKind.Master, 4 * optimizerElements, offloadOptimizer, $"{symbol} x 4 B (fp32 master)");
         }
@@ -80,9 +89,14 @@ public static class ModelStateLayout
 
         if (stage >= 2)
         {
-            int inFlight = settings.EffectiveOverlapComm ? Math.Min(2, blocks.BlockCount) : 1;
-            Add(MemoryKind.Buckets, (double)inFlight * blocks.LargestBlockElements * e, false,
-                $"{inFlight} x largest block {Count(blocks.LargestBlockElements)} x {e} B");
+            // Open at once: the block being filled, and when units span several blocks the one before it in reduction
+            // order still waiting for a parameter that straddles both; one more in flight with overlap_comm. A tied
+            // embedding's blocks stay open from the head's gradient (first in backward) to the lookup's (last).
+            int filling = blocks.LargestUnitElements > blocks.FullBlockElements ? 2 : 1;
+            int open = Math.Min(filling + (settings.EffectiveOverlapComm ? 1 : 0), blocks.BlockCount);
+            long tied = TiedEmbeddingElements(trainableUnits);
+            Add(MemoryKind.Buckets, ((double)open * blocks.LargestBlockElements + tied) * e, false,
+                $"({open} x largest block {Count(blocks.LargestBlockElements)}" + (tied > 0 ? $" + tied embedding {Count(tied)}" : "") + $") x {e} B");
         }
 
         if (stage == 3)
@@ -97,6 +111,13 @@ public static class ModelStateLayout
             $"T = {Count(blocks.PaddedElements)} trainable elements padded to blocks of {Count(blocks.FullBlockElements)}, ")
             + Invariant($"P = T / {settings.World} = {Count(blocks.PartitionElements)} per rank");
         return new RankMemory(kinds, blocks, legend);
+    }
+
+    /// <summary>The embedding unit's elements when the head shares it (no lm_head unit), else 0.</summary>
+    private static long TiedEmbeddingElements(IReadOnlyList<PlannedUnit> units)
+    {
+        var embedding = units.FirstOrDefault(u => u.Name == "model.embed_tokens");
+        return embedding is null || units.Any(u => u.Name == "lm_head") ? 0 : embedding.AlignedElements;
     }
 
     private static KindBytes FrozenBase(ModelConfig config, LayoutSettings settings)

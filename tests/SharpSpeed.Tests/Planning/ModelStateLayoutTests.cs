@@ -34,11 +34,12 @@ public sealed class ModelStateLayoutTests
         AssertClose(paperOptimizer, layout.Device(MemoryKind.Master) + layout.Device(MemoryKind.Optimizer));
         AssertClose(stage == 0 ? 4 * Psi : 4 * Psi / n, layout.Device(MemoryKind.Master));
 
-        // Gradients: the paper's 2Ψ 16-bit buffer at stages 0-1; from stage 1 the engine also accumulates the rank's
-        // fp32 partition (4Ψ/N), which replaces the paper's 2Ψ/N 16-bit partition at stages 2-3.
+        // Gradients: the paper's 2Ψ 16-bit buffer at stages 0-1; the engine also keeps fp32 gradients for the fp32
+        // master's step: all of them at stage 0 (4Ψ), the rank's partition from stage 1 (4Ψ/N), which replaces the
+        // paper's 2Ψ/N 16-bit partition at stages 2-3.
         double expectedGradients = stage switch
         {
-            0 => 2 * Psi,
+            0 => 2 * Psi + 4 * Psi,
             1 => 2 * Psi + 4 * Psi / n,
             _ => 4 * Psi / n,
         };
@@ -103,11 +104,18 @@ public sealed class ModelStateLayoutTests
     }
 
     [Fact]
-    public void Fp32TrainingHasNoMasterCopy()
+    public void Fp32TrainingHasASeparateMasterOnlyWhereThePartitionIsStrided()
     {
-        var layout = ModelStateLayout.PerRank(DeepSeek, new LayoutSettings { World = 2, Stage = 2, Dtype = TrainingDtype.Fp32 });
-        Assert.Equal(0, layout.Device(MemoryKind.Master));
-        AssertClose(4 * Psi, layout.Device(MemoryKind.Parameters));
+        AssertFp32Layout(0, master: 0);
+        AssertFp32Layout(2, master: 4 * Psi / 2); // a rank's chunks of every block: a copy
+        AssertFp32Layout(3, master: 0); // the fp32 parameter partition is the master
+    }
+
+    private static void AssertFp32Layout(int stage, double master)
+    {
+        var layout = ModelStateLayout.PerRank(DeepSeek, new LayoutSettings { World = 2, Stage = stage, Dtype = TrainingDtype.Fp32 });
+        AssertClose(master, layout.Device(MemoryKind.Master));
+        AssertClose(stage == 3 ? 4 * Psi / 2 : 4 * Psi, layout.Device(MemoryKind.Parameters));
     }
 
     [Fact]
