@@ -26,12 +26,20 @@ internal static class BenchTrainCommand
     private static readonly Option<int> BatchSize = Int("--batch_size", "Rows per rank per step.", 4);
     private static readonly Option<int> Steps = Int("--steps", "Timed optimizer steps.", 20);
     private static readonly Option<int> Warmup = Int("--warmup", "Untimed steps first.", 3);
-    private static readonly Option<int> ZeroStage = Int("--zero_stage", "0 (DDP), 1 or 2.", 0);
+    private static readonly Option<int> ZeroStage = Int("--zero_stage", "0 (DDP), 1, 2 or 3.", 0);
     private static readonly Option<int> Threads = Int("--threads", "Threads per rank (default: launch's cores / ranks, else libtorch's).", 0);
     private static readonly Option<bool> Bf16 = new("--bf16") { Description = "bf16 model with fp32 master weights (default fp32)." };
     private static readonly Option<bool> OverlapComm = new("--overlap_comm")
     {
         Description = "Communicate gradients from hooks during backward (torch DDP's behaviour; DeepSpeed's overlap_comm).",
+    };
+    private static readonly Option<bool> OffloadOptimizer = new("--offload_optimizer")
+    {
+        Description = "DeepSpeed's offload_optimizer (device cpu): master weights and Adam moments in host memory, CPU Adam.",
+    };
+    private static readonly Option<bool> OffloadParam = new("--offload_param")
+    {
+        Description = "DeepSpeed's offload_param (device cpu, ZeRO stage 3): the parameter partition in host memory.",
     };
     private static readonly Option<string> Backend = new("--backend")
     {
@@ -45,7 +53,7 @@ internal static class BenchTrainCommand
         var command = new Command("train", "Training throughput (tokens/s), step time split and MFU of a tiny LLaMA on a synthetic batch; run under launch for several ranks.")
         {
             HiddenSize, NumLayers, NumHeads, IntermediateSize, VocabSize, SequenceLength, BatchSize, Steps, Warmup, ZeroStage, Threads,
-            Bf16, OverlapComm, Backend, Json,
+            Bf16, OverlapComm, OffloadOptimizer, OffloadParam, Backend, Json,
         };
         command.SetAction(parse =>
         {
@@ -78,6 +86,8 @@ internal static class BenchTrainCommand
                     ZeroStage = parse.GetValue(ZeroStage),
                     Precision = parse.GetValue(Bf16) ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32,
                     OverlapComm = parse.GetValue(OverlapComm),
+                    OffloadOptimizer = parse.GetValue(OffloadOptimizer),
+                    OffloadParam = parse.GetValue(OffloadParam),
                 };
                 var threads = parse.GetValue(Threads);
                 if (threads > 0)
@@ -117,7 +127,9 @@ internal static class BenchTrainCommand
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.TokensPerSecond:F0} tokens/s, {r.StepMs:F1} ms/step (forward {r.ForwardMs:F1}, backward+grad comm {r.BackwardMs:F1}, " +
-                $"optimizer {r.OptimizerMs:F1}), MFU {r.Mfu * 100:F2}% of {r.PeakFlops / 1e9:F1} GFLOP/s; {r.WorldSize} rank(s) x {r.ThreadsPerRank} thread(s)"));
+                $"optimizer {r.OptimizerMs:F1}, exposed grad comm {r.ExposedCommMs:F1}), MFU {r.Mfu * 100:F2}% of {r.PeakFlops / 1e9:F1} GFLOP/s; " +
+                $"{r.WorldSize} rank(s) x {r.ThreadsPerRank} thread(s); rank 0 engine memory peak {r.Memory.Peak / 1048576.0:F2} MiB " +
+                $"(parameters {r.Memory.Parameters / 1048576.0:F2}, gradients {r.Memory.Gradients / 1048576.0:F2}, buckets {r.Memory.Buckets / 1048576.0:F2})"));
             return;
         }
         var model = settings.Model;
@@ -138,6 +150,22 @@ internal static class BenchTrainCommand
             ["params"] = r.Parameters,
             ["zero_stage"] = settings.ZeroStage,
             ["overlap_comm"] = settings.OverlapComm,
+            ["offload_optimizer"] = settings.OffloadOptimizer,
+            ["offload_param"] = settings.OffloadParam,
+            ["exposed_comm_ms"] = Math.Round(r.ExposedCommMs, 3),
+            ["blocks_launched_during_backward"] = r.BlocksLaunchedDuringBackward,
+            ["device_syncs_per_step"] = r.SyncsPerStep,
+            ["memory_bytes"] = new Dictionary<string, long>
+            {
+                ["parameters"] = r.Memory.Parameters,
+                ["gradients"] = r.Memory.Gradients,
+                ["master"] = r.Memory.MasterWeights,
+                ["optimizer"] = r.Memory.OptimizerStates,
+                ["buckets"] = r.Memory.Buckets,
+                ["peak"] = r.Memory.Peak,
+                ["device_peak"] = r.Memory.DevicePeak,
+                ["host_resident"] = r.Memory.HostResident,
+            },
             ["dtype"] = settings.Precision == TrainingPrecision.Bf16 ? "bfloat16" : "float32",
             ["hidden_size"] = model.HiddenSize,
             ["num_layers"] = model.NumHiddenLayers,

@@ -49,6 +49,10 @@ public static partial class StateDictFiles
             $"{modelDir}: no weights found (looked for {SafetensorsFile}, {SafetensorsIndexFile}, {PyTorchFile}, {PyTorchIndexFile})");
     }
 
+    /// <summary>Whether <paramref name="modelDir"/> holds weights in one of the formats <see cref="Load"/> reads.</summary>
+    public static bool HasWeights(string modelDir) =>
+        new[] { SafetensorsFile, SafetensorsIndexFile, PyTorchFile, PyTorchIndexFile }.Any(name => File.Exists(Path.Combine(modelDir, name)));
+
     private static Dictionary<string, torch.Tensor> LoadFile(string path, torch.ScalarType? dtype)
     {
         if (path.EndsWith(".index.json", StringComparison.Ordinal))

@@ -39,11 +39,27 @@ public static class ModelFolder
     /// </summary>
     public static void Save(LlamaForCausalLM model, string modelDir, long maxShardBytes = StateDictFiles.DefaultMaxShardBytes)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        Save(model.Config, model.state_dict(), modelDir, maxShardBytes);
+    }
+
+    /// <summary>The same from weights held elsewhere (a ZeRO-3 model's values live in the engine's partitions).</summary>
+    public static void Save(ModelConfig modelConfig, IReadOnlyDictionary<string, Tensor> weights, string modelDir,
+        long maxShardBytes = StateDictFiles.DefaultMaxShardBytes)
+    {
+        ArgumentNullException.ThrowIfNull(modelConfig);
+        ArgumentNullException.ThrowIfNull(weights);
         Directory.CreateDirectory(modelDir);
-        var stateDict = model.state_dict();
-        var dtype = stateDict.Values.First().dtype;
-        var config = model.Config with { TorchDtype = DtypeName(dtype) };
-        StateDictFiles.Save(modelDir, stateDict, maxShardBytes);
+        StateDictFiles.Save(modelDir, weights, maxShardBytes);
+        SaveConfig(modelConfig, weights.Values.First().dtype, modelDir);
+    }
+
+    /// <summary>config.json and generation_config.json alone (a ZeRO-3 checkpoint saved without consolidated weights).</summary>
+    public static void SaveConfig(ModelConfig modelConfig, ScalarType dtype, string modelDir)
+    {
+        ArgumentNullException.ThrowIfNull(modelConfig);
+        Directory.CreateDirectory(modelDir);
+        var config = modelConfig with { TorchDtype = DtypeName(dtype) };
         File.WriteAllText(Path.Combine(modelDir, ModelConfig.ConfigFileName), config.ToConfigJson());
         File.WriteAllText(Path.Combine(modelDir, ModelConfig.GenerationConfigFileName), config.ToGenerationConfigJson());
     }

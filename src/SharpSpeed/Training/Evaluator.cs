@@ -12,28 +12,39 @@ namespace SharpSpeed.Training;
 /// </summary>
 internal static class Evaluator
 {
-    public static EvalResult Run(LlamaForCausalLM model, TrainingData data, TokenCacheFile split, int batchSize, ProcessGroup group)
+    /// <param name="lockstep">
+    /// Every rank runs the same number of forward passes (ZeRO-3, whose forward gathers parameters collectively): a rank
+    /// out of examples runs its first batch again and discards the result.
+    /// </param>
+    public static EvalResult Run(LlamaForCausalLM model, TrainingData data, TokenCacheFile split, int batchSize, ProcessGroup group, bool lockstep)
     {
         var clock = Stopwatch.StartNew();
-        var mine = Enumerable.Range(0, split.Count).Where(i => i % group.WorldSize == group.Rank).ToArray();
+        var mine = Enumerable.Range(0, split.Count).Where(i => i % group.WorldSize == group.Rank).Chunk(batchSize).ToList();
+        var mostPerRank = (split.Count + group.WorldSize - 1) / group.WorldSize;
+        var rounds = lockstep ? (mostPerRank + batchSize - 1) / batchSize : mine.Count;
         double lossSum = 0;
         long tokens = 0;
         model.eval();
         try
         {
             using var noGrad = no_grad();
-            foreach (var chunk in mine.Chunk(batchSize))
+            for (var round = 0; round < rounds; round++)
             {
+                var counted = round < mine.Count;
+                var chunk = counted ? mine[round] : mine.Count > 0 ? mine[0] : [0];
                 using var scope = NewDisposeScope();
                 using var batch = data.Collate(split, chunk);
                 var count = CausalLmLoss.CountLabelTokens(batch.Labels);
-                if (count == 0)
+                if (count == 0 && !lockstep)
                 {
                     continue;
                 }
                 var logits = ModelForward.Logits(model, batch, packed: false);
-                lossSum += CausalLmLoss.SumOverTokens(logits, batch.Labels, 1).item<float>();
-                tokens += count;
+                if (counted && count > 0)
+                {
+                    lossSum += CausalLmLoss.SumOverTokens(logits, batch.Labels, 1).item<float>();
+                    tokens += count;
+                }
             }
         }
         finally

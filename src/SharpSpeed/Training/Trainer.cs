@@ -80,9 +80,12 @@ public sealed class Trainer
             TrainingPrecision.Fp16 => ScalarType.Float16,
             _ => ScalarType.Float32,
         };
+        // A ZeRO-3 checkpoint saved without consolidated weights holds only config.json: the engine state restores the values.
         using var model = modelDir is null
             ? LlamaForCausalLM.CreateRandom(NamedModelConfigs.Tiny, _args.Seed, dtype)
-            : ModelFolder.Load(modelDir, dtype);
+            : resumePath is not null && !StateDictFiles.HasWeights(resumePath)
+                ? LlamaForCausalLM.CreateRandom(ModelConfig.LoadFromDirectory(resumePath), _args.Seed, dtype)
+                : ModelFolder.Load(modelDir, dtype);
         model.GradientCheckpointing = _args.GradientCheckpointing;
         model.train();
         var tokenizerPath = modelDir ?? BundledAssets.Locate(BundledTokenizer);
@@ -129,14 +132,17 @@ public sealed class Trainer
                 $"fp32 master {RunReport.Bytes(rank.MasterWeightBytes)}, optimizer states {RunReport.Bytes(rank.OptimizerStateBytes)}, " +
                 $"buckets {RunReport.Bytes(rank.BucketBytes)}, working memory peak {RunReport.Bytes(rank.ActivationPeakBytes)}");
         }
-        if (isMain)
+        using (var weights = ModelWeights.Collect(model, engine))
         {
-            ModelFolder.Save(model, _args.OutputDir);
-            ModelFolder.CopyTokenizer(tokenizerPath, _args.OutputDir);
-            state.Save(_args.OutputDir);
+            if (isMain)
+            {
+                ModelFolder.Save(model.Config, weights.Tensors, _args.OutputDir);
+                ModelFolder.CopyTokenizer(tokenizerPath, _args.OutputDir);
+                state.Save(_args.OutputDir);
+            }
         }
         var summary = RunReporting.Summarize(_args, settings, model.Config, modelName, group, result, memory, peak, totalSteps);
-        if (isMain && AnswerScoring.Run(model, _args, tokenizerPath) is { } score)
+        if (isMain && ScoreAnswers(model, engine, tokenizerPath) is { } score)
         {
             Say($"validation questions answered correctly by greedy generation: {score.Correct}/{score.Total} ({score.Share * 100:F1}%)");
             summary = summary with
@@ -154,6 +160,17 @@ public sealed class Trainer
         }
         group.Barrier();
         return new TrainingOutcome(_args.OutputDir, summary);
+    }
+
+    /// <summary>Greedy answers on rank 0 alone: under ZeRO-3 from the saved model, as the partitioned one would need every rank.</summary>
+    private AnswerScore? ScoreAnswers(LlamaForCausalLM model, TrainingEngine engine, string tokenizerPath)
+    {
+        if (!engine.PartitionsParameters)
+        {
+            return AnswerScoring.Run(model, _args, tokenizerPath);
+        }
+        using var saved = ModelFolder.Load(_args.OutputDir);
+        return AnswerScoring.Run(saved, _args, tokenizerPath);
     }
 
     private void PrepareOutputDirectory(CheckpointDirectory checkpoints, bool resuming, bool replaceUncheckpointed)

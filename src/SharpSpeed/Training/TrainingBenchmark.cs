@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SharpSpeed.Comm;
 using SharpSpeed.Engine;
 using SharpSpeed.Engine.Optim;
+using SharpSpeed.Engine.Placement;
 using SharpSpeed.Engine.Precision;
 using SharpSpeed.Engine.Schedules;
 using SharpSpeed.Models;
@@ -40,6 +41,8 @@ public static class TrainingBenchmark
             Schedule = new HuggingFaceSchedule(HfSchedulerType.Constant, settings.LearningRate, 0, settings.Steps + settings.WarmupSteps),
             GradientClipping = settings.GradientClipping,
             OverlapComm = settings.OverlapComm,
+            OffloadOptimizer = settings.OffloadOptimizer ? new HostOffload(PinMemory: true) : null,
+            OffloadParam = settings.OffloadParam ? new HostOffload(PinMemory: true) : null,
         };
         using var engine = new TrainingEngine(model, options, group);
 
@@ -49,10 +52,14 @@ public static class TrainingBenchmark
         var peak = ComputeBudget.MeasureGroupPeak(group);
         log($"bench train: {group.WorldSize} rank(s) [{group.Backend}], {get_num_threads()} thread(s) per rank, " +
             $"{settings.Model.ParameterCount():N0} parameters, batch {settings.BatchSize} x seq {settings.SequenceLength} per rank, " +
-            $"ZeRO stage {settings.ZeroStage}{(settings.OverlapComm ? " with overlap_comm" : "")}, {settings.Precision}; {settings.WarmupSteps} warm-up + {settings.Steps} timed steps");
+            $"ZeRO stage {settings.ZeroStage}{(settings.OverlapComm ? " with overlap_comm" : "")}{(settings.OffloadOptimizer ? ", offload_optimizer" : "")}" +
+            $"{(settings.OffloadParam ? ", offload_param" : "")}, {settings.Precision}; {settings.WarmupSteps} warm-up + {settings.Steps} timed steps");
 
         double forwardMs = 0, backwardMs = 0, optimizerMs = 0, firstLoss = double.NaN, lastLoss = double.NaN;
         var total = Stopwatch.StartNew();
+        var exposedBefore = TimeSpan.Zero;
+        long syncsBefore = 0;
+        var launchedDuringBackward = 0;
         for (var step = 0; step < settings.WarmupSteps + settings.Steps; step++)
         {
             var timed = step >= settings.WarmupSteps;
@@ -60,6 +67,9 @@ public static class TrainingBenchmark
             {
                 group.Barrier();
                 total.Restart();
+                engine.Ledger.ResetPeaks();
+                exposedBefore = engine.ExposedCommunication;
+                syncsBefore = engine.Syncs.Count;
             }
             using var scope = NewDisposeScope();
             var clock = Stopwatch.StartNew();
@@ -69,6 +79,7 @@ public static class TrainingBenchmark
             clock.Restart();
             engine.Backward(loss);
             var backward = clock.Elapsed.TotalMilliseconds;
+            launchedDuringBackward = engine.BlocksLaunchedDuringBackward;
             clock.Restart();
             engine.Step();
             var optimizer = clock.Elapsed.TotalMilliseconds;
@@ -90,6 +101,12 @@ public static class TrainingBenchmark
         return new TrainingBenchmarkResult(group.WorldSize, get_num_threads(), settings.Model.ParameterCount(), steps,
             (long)settings.BatchSize * settings.SequenceLength * group.WorldSize, elapsed.TotalSeconds,
             forwardMs / steps, backwardMs / steps, optimizerMs / steps,
-            ComputeBudget.FlopsPerToken(settings.Model, settings.SequenceLength), peak, firstLoss, lastLoss);
+            ComputeBudget.FlopsPerToken(settings.Model, settings.SequenceLength), peak, firstLoss, lastLoss)
+        {
+            Memory = engine.Memory,
+            ExposedCommMs = (engine.ExposedCommunication - exposedBefore).TotalMilliseconds / steps,
+            BlocksLaunchedDuringBackward = launchedDuringBackward,
+            SyncsPerStep = (double)(engine.Syncs.Count - syncsBefore) / steps,
+        };
     }
 }

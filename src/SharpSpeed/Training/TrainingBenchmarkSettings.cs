@@ -34,6 +34,12 @@ public sealed record TrainingBenchmarkSettings
     /// <summary>Start gradient communication from hooks during backward (torch DDP always does; DeepSpeed's overlap_comm).</summary>
     public bool OverlapComm { get; init; }
 
+    /// <summary>offload_optimizer (device cpu): master weights and Adam moments in host memory, CPU Adam.</summary>
+    public bool OffloadOptimizer { get; init; }
+
+    /// <summary>offload_param (device cpu, stage 3): the parameter partition in host memory.</summary>
+    public bool OffloadParam { get; init; }
+
     /// <summary>AdamW as the PyTorch reference (bench/pytorch_reference.py) runs it: lr 1e-3, torch's betas and eps, no decay.</summary>
     public double LearningRate { get; init; } = 1e-3;
 

@@ -112,7 +112,7 @@ internal sealed class TrainingLoop(
         {
             return null;
         }
-        var eval = Evaluator.Run(model, data, validation, args.PerDeviceEvalBatchSize, group);
+        var eval = Evaluator.Run(model, data, validation, args.PerDeviceEvalBatchSize, group, lockstep: engine.PartitionsParameters);
         state.LogEval(state.GlobalStep, state.Epoch, eval.Loss, eval.Elapsed.TotalSeconds);
         tensorBoard?.WriteEval(state.GlobalStep, eval.Loss, eval.Perplexity);
         result.Evals.Add((state.GlobalStep, eval));

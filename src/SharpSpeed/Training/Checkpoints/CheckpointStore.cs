@@ -58,10 +58,19 @@ public sealed class CheckpointStore(CheckpointDirectory directory, ProcessGroup 
             }
         }
 
+        using var weights = engine.SavesConsolidatedWeights ? ModelWeights.Collect(model, engine) : null;
         if (group.Rank == 0)
         {
             ParameterShapes.FromLayout(engine.Layout).Save(Path.Combine(temporary, ParameterShapes.PathIn(step)));
-            ModelFolder.Save(model, temporary);
+            if (weights is not null)
+            {
+                ModelFolder.Save(model.Config, weights.Tensors, temporary);
+            }
+            else
+            {
+                // ZeRO-3 without stage3_gather_16bit_weights_on_model_save: the shards are the weights (`convert` consolidates).
+                ModelFolder.SaveConfig(model.Config, model.parameters().First().dtype, temporary);
+            }
             ModelFolder.CopyTokenizer(tokenizerPath, temporary);
             state.Save(temporary);
         }
