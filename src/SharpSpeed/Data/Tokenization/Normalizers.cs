@@ -56,9 +56,13 @@ internal sealed class ReplaceNormalizer(StringOrRegex pattern, string content) :
     public string Normalize(string text) => pattern.Replace(text, content);
 }
 
+/// <summary>
+/// HF lower-cases char by char with Rust's culture-free <c>char::to_lowercase</c> (Unicode's full mapping). .NET's
+/// invariant mapping agrees except for 'İ' (U+0130), which Unicode lower-cases to "i" + combining dot above.
+/// </summary>
 internal sealed class LowercaseNormalizer : INormalizer
 {
-    public string Normalize(string text) => text.ToLowerInvariant();
+    public string Normalize(string text) => text.Replace("\u0130", "i\u0307", StringComparison.Ordinal).ToLowerInvariant();
 }
 
 internal sealed class StripNormalizer(bool left, bool right) : INormalizer

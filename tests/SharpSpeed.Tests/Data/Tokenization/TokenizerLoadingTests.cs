@@ -62,7 +62,7 @@ public sealed class TokenizerLoadingTests : IDisposable
             error.Message);
     }
 
-    private JsonObject WithNfc()
+    private static JsonObject WithNfc()
     {
         var document = Minimal();
         document["normalizer"] = new JsonObject
