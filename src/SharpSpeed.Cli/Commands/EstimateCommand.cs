@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SharpSpeed.Planning;
+using SharpSpeed.IO;
 
 namespace SharpSpeed.Cli.Commands;
 
@@ -135,7 +136,8 @@ internal sealed class EstimateCommand
 
         if (path is not null)
         {
-            return (WithLargest(PlannedModel.FromShape(ModelShapeReader.FromPath(path)), largestOverride), path);
+            var folder = File.Exists(path) ? path : HubCache.FromEnvironment().ResolveModel(path);
+            return (WithLargest(PlannedModel.FromShape(ModelShapeReader.FromPath(folder)), largestOverride), path);
         }
         if (name is not null)
         {
