@@ -112,6 +112,32 @@ public sealed class HubCacheTests : IDisposable
     }
 
     [Fact]
+    public void Train_fine_tunes_an_org_name_model_on_an_org_name_data_set_from_the_cache()
+    {
+        var (plain, _) = TinyModelFolders();
+        var layout = new HubCacheLayout(Path.Combine(_dir, "home", "hub"));
+        var model = layout.Publish("models", "org/tiny", plain, "main");
+        // The bundled sample's trees without its answer key, whose greedy scoring would only slow the test down.
+        var sample = Path.Combine(_dir, "chat-sample");
+        Directory.CreateDirectory(sample);
+        foreach (var file in Directory.GetFiles(BundledAssets.Locate("data/oasst1-sample"), "*.trees.jsonl"))
+        {
+            File.Copy(file, Path.Combine(sample, Path.GetFileName(file)));
+        }
+        layout.Publish("datasets", "org/chat-sample", sample, "main");
+        var output = Path.Combine(_dir, "run");
+        using (new EnvironmentScope(("HF_HOME", Path.Combine(_dir, "home")), ("HF_HUB_CACHE", null), ("HUGGINGFACE_HUB_CACHE", null)))
+        {
+            var (code, _, error) = Run("train", "--model_name_or_path", "org/tiny", "--revision", "main", "--dataset", "org/chat-sample",
+                "--max_steps", "1", "--per_device_train_batch_size", "2", "--max_seq_length", "64", "--output_dir", output,
+                "--report_to", "none", "--disable_tqdm", "--seed", "1");
+            Assert.True(code == 0, error);
+            Assert.Contains($"model {layout.Snapshot("models", "org/tiny", model)}", error);
+            Assert.Contains("data: ", error);
+        }
+    }
+
+    [Fact]
     public void Errors_name_every_path_looked_at_in_one_line()
     {
         var (plain, _) = TinyModelFolders();

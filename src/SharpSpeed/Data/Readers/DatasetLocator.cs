@@ -68,9 +68,10 @@ public static class DatasetLocator
         }
         if (dataset.Contains('/', StringComparison.Ordinal) && HubCache.IsRepoId(dataset))
         {
-            // "org/name" as datasets' load_dataset takes it, from the HF cache only.
+            // "org/name" as datasets' load_dataset takes it, from the HF cache only. A full snapshot of oasst1 holds
+            // the release files beside the parquet ones: pick one source, as for the "oasst1" folder.
             var snapshot = (hub ?? HubCache.FromEnvironment()).ResolveDataset(dataset);
-            return PickOasstSource(snapshot) ?? snapshot;
+            return dataset.Equals(OasstRepoId, StringComparison.OrdinalIgnoreCase) ? PickOasstSource(snapshot) ?? snapshot : snapshot;
         }
         throw new FileNotFoundException(
             $"--dataset '{dataset}': no such file or folder (known names: oasst1, {BundledSampleName}, or org/name in the HF cache)", dataset);
