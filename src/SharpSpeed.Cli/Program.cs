@@ -1,5 +1,9 @@
+using System.Globalization;
 using SharpSpeed.Cli;
 using SharpSpeed.Comm;
+
+// Threads the library starts itself take the invariant culture too (see SharpSpeedCommandLine.Run).
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
 
 var exitCode = SharpSpeedCommandLine.Run(args, Console.Out, Console.Error);
 // Under `sharpspeed launch` a failing rank names itself: mpirun does not always say which rank failed.

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.CommandLine.Help;
 using SharpSpeed.Cli.Commands;
 using SharpSpeed.Engine;
@@ -10,9 +11,20 @@ public static class SharpSpeedCommandLine
 {
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var root = Build();
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
-        return root.Parse(LaunchCommand.SeparateRankCommand(args)).Invoke(configuration);
+        // Flags, logs and reports read and write numbers as Python does ("0.5", never "0,5"), whatever LANG says:
+        // System.CommandLine parses with the current culture, and ICU is on for the tokenizers' normalizers.
+        var (culture, uiCulture) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        try
+        {
+            var root = Build();
+            var configuration = new InvocationConfiguration { Output = output, Error = error };
+            return root.Parse(LaunchCommand.SeparateRankCommand(args)).Invoke(configuration);
+        }
+        finally
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, uiCulture);
+        }
     }
 
     public static Command Build()

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SharpSpeed.IO;
 using SharpSpeed.Models;
 using SharpSpeed.Planning;
 
@@ -186,7 +187,7 @@ internal sealed class EstimateCommand
 
         if (path is not null)
         {
-            var config = File.Exists(path) ? ModelConfig.LoadFile(path) : ModelConfig.LoadFromDirectory(path);
+            var config = File.Exists(path) ? ModelConfig.LoadFile(path) : ModelConfig.LoadFromDirectory(HubCache.FromEnvironment().ResolveModel(path));
             return (WithLargest(PlannedModel.FromConfig(config), largestOverride), path);
         }
         if (name is not null)

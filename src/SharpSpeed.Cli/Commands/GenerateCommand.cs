@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpSpeed.Data.Tokenization;
 using SharpSpeed.Engine;
+using SharpSpeed.IO;
 using SharpSpeed.Models;
 using TorchSharp;
 
@@ -24,7 +25,10 @@ internal sealed class GenerateCommand
     private static readonly JsonSerializerOptions JsonOutput = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Option<string> Model = new("--model", "--model_name_or_path")
-    { Description = "HF model folder (config.json, weights, tokenizer.json).", Required = true };
+    { Description = "HF model folder (config.json, weights, tokenizer.json) or org/name in the HF hub cache.", Required = true };
+
+    private readonly Option<string> Revision = new("--revision")
+    { Description = "Branch, tag or commit hash of an org/name model in the HF hub cache.", DefaultValueFactory = _ => HubCache.DefaultRevision };
 
     private readonly Option<string> Prompt = new("--prompt") { Description = "Text to continue.", Required = true };
     private readonly Option<int> MaxNewTokens = new("--max_new_tokens") { Description = "Most tokens to add.", DefaultValueFactory = _ => 64 };
@@ -41,7 +45,7 @@ internal sealed class GenerateCommand
     {
         var command = new Command("generate", "Generate text from a model folder with a KV cache (greedy, temperature, top-k, top-p).")
         {
-            Model, Prompt, MaxNewTokens, Temperature, TopK, TopP, Seed, Device, Json,
+            Model, Revision, Prompt, MaxNewTokens, Temperature, TopK, TopP, Seed, Device, Json,
         };
         command.SetAction(Run);
         return command;
@@ -54,6 +58,7 @@ internal sealed class GenerateCommand
         var modelDir = parse.GetValue(Model)!;
         try
         {
+            modelDir = HubCache.FromEnvironment().ResolveModel(modelDir, parse.GetValue(Revision)!);
             var device = ComputeDevice.Resolve(parse.GetValue(Device)!);
             var clock = Stopwatch.StartNew();
             // fp32 on the CPU (bf16 matmuls are slow there); the folder's own dtype on a GPU.

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SharpSpeed.IO;
 using SharpSpeed.Training;
 
 namespace SharpSpeed.Cli.Commands;
@@ -53,7 +54,7 @@ internal static class TrainCommand
             }
             try
             {
-                var trainer = new Trainer(options.Bind(effective), given, error, interactive: !Console.IsErrorRedirected);
+                var trainer = new Trainer(WithHubCachePaths(options.Bind(effective)), given, error, interactive: !Console.IsErrorRedirected);
                 trainer.Run();
                 return 0;
             }
@@ -71,4 +72,10 @@ internal static class TrainCommand
         });
         return command;
     }
+
+    /// <summary>An "org/name" model becomes its snapshot folder in the HF hub cache; local folders stay as they are.</summary>
+    private static TrainingArguments WithHubCachePaths(TrainingArguments args) =>
+        args.ModelNameOrPath is { } model
+            ? args with { ModelNameOrPath = HubCache.FromEnvironment().ResolveModel(model, args.Revision) }
+            : args;
 }

@@ -8,6 +8,9 @@ namespace SharpSpeed.Training;
 public sealed record TrainingArguments
 {
     public string? ModelNameOrPath { get; init; }
+
+    /// <summary>Branch, tag or commit of an "org/name" model in the HF hub cache (from_pretrained's revision).</summary>
+    public string Revision { get; init; } = SharpSpeed.IO.HubCache.DefaultRevision;
     public string? Dataset { get; init; }
     public string? DatasetLang { get; init; }
 

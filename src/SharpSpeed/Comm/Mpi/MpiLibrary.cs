@@ -135,7 +135,9 @@ internal sealed unsafe class MpiLibrary
     }
 
     [DllImport("libc.so.6")]
-    private static extern IntPtr dlopen([MarshalAs(UnmanagedType.LPStr)] string fileName, int flags);
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Globalization", "CA2101",
+        Justification = "dlopen takes a UTF-8 path on Linux, which LPUTF8Str marshals; the rule only knows LPWStr")]
+    private static extern IntPtr dlopen([MarshalAs(UnmanagedType.LPUTF8Str)] string fileName, int flags);
 
     [DllImport("libc.so.6")]
     private static extern IntPtr dlerror();

@@ -44,7 +44,7 @@ public static class DatasetFormatDetector
         }
         throw new InvalidDataException(keys.Count == 0
             ? $"{path}: no JSON object found; expected JSON Lines (chat, prompt/completion, text or oasst1) or parquet"
-            : $"{path}: cannot tell the format from the first record's keys [{string.Join(", ", keys.Order())}]; " +
+            : $"{path}: cannot tell the format from the first record's keys [{string.Join(", ", keys.Order(StringComparer.Ordinal))}]; " +
               "expected 'messages', 'prompt'+'completion', 'text', or oasst1's 'message_tree_id'");
     }
 

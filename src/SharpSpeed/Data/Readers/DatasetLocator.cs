@@ -7,12 +7,14 @@ namespace SharpSpeed.Data.Readers;
 /// folder <c>$SHARPSPEED_DATA/oasst1</c> (default <c>~/.cache/sharpspeed/datasets/oasst1</c>), which must hold
 /// the Open-Assistant release trees (<c>2023-04-12_oasst_ready.trees.jsonl.gz</c>) or the HF parquet files
 /// (<c>train-*.parquet</c>, <c>validation-*.parquet</c> of OpenAssistant/oasst1). "oasst1-sample" is the bundled
-/// sample. Nothing is downloaded.
+/// sample; where that folder has nothing, the HF hub cache's OpenAssistant/oasst1 snapshot is used. "org/name"
+/// is a data set in the HF hub cache (see <see cref="HubCache"/>). Nothing is downloaded.
 /// </summary>
 public static class DatasetLocator
 {
     public const string DataDirectoryVariable = "SHARPSPEED_DATA";
     public const string BundledSampleName = "oasst1-sample";
+    public const string OasstRepoId = "OpenAssistant/oasst1";
 
     public static string DataDirectory
     {
@@ -25,7 +27,9 @@ public static class DatasetLocator
         }
     }
 
-    public static string Resolve(string dataset)
+    /// <param name="dataset">A path, a known name, or "org/name".</param>
+    /// <param name="hub">The HF hub cache to look in; default: the one the environment names.</param>
+    public static string Resolve(string dataset, HubCache? hub = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dataset);
         if (File.Exists(dataset) || Directory.Exists(dataset))
@@ -43,14 +47,34 @@ public static class DatasetLocator
             {
                 return source;
             }
+            hub ??= HubCache.FromEnvironment();
+            var looked = new List<string>();
+            var snapshot = hub.FindSnapshot("datasets", OasstRepoId, HubCache.DefaultRevision, looked);
+            if (snapshot is not null)
+            {
+                if (PickOasstSource(snapshot) is { } cached)
+                {
+                    return cached;
+                }
+                looked.Add($"{snapshot} (holds no oasst1 files)");
+            }
             throw new FileNotFoundException(
                 $"dataset 'oasst1' is not on this machine: put 2023-04-12_oasst_ready.trees.jsonl.gz (Open-Assistant " +
                 $"release) or the HF parquet files train-*.parquet and validation-*.parquet (OpenAssistant/oasst1) into " +
-                $"{folder} (set {DataDirectoryVariable} to use another folder than {DataDirectory}); SharpSpeed does not download",
+                $"{folder} (set {DataDirectoryVariable} to use another folder than {DataDirectory}), or keep {OasstRepoId} " +
+                $"in the HF cache {hub.Root} ({string.Join("; ", looked)}); " +
+                "SharpSpeed does not download",
                 folder);
         }
+        if (dataset.Contains('/', StringComparison.Ordinal) && HubCache.IsRepoId(dataset))
+        {
+            // "org/name" as datasets' load_dataset takes it, from the HF cache only. A full snapshot of oasst1 holds
+            // the release files beside the parquet ones: pick one source, as for the "oasst1" folder.
+            var snapshot = (hub ?? HubCache.FromEnvironment()).ResolveDataset(dataset);
+            return dataset.Equals(OasstRepoId, StringComparison.OrdinalIgnoreCase) ? PickOasstSource(snapshot) ?? snapshot : snapshot;
+        }
         throw new FileNotFoundException(
-            $"--dataset '{dataset}': no such file or folder (known names: oasst1, {BundledSampleName})", dataset);
+            $"--dataset '{dataset}': no such file or folder (known names: oasst1, {BundledSampleName}, or org/name in the HF cache)", dataset);
     }
 
     /// <summary>

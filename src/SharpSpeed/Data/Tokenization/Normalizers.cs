@@ -56,9 +56,13 @@ internal sealed class ReplaceNormalizer(StringOrRegex pattern, string content) :
     public string Normalize(string text) => pattern.Replace(text, content);
 }
 
+/// <summary>
+/// HF lower-cases char by char with Rust's culture-free <c>char::to_lowercase</c> (Unicode's full mapping). .NET's
+/// invariant mapping agrees except for 'İ' (U+0130), which Unicode lower-cases to "i" + combining dot above.
+/// </summary>
 internal sealed class LowercaseNormalizer : INormalizer
 {
-    public string Normalize(string text) => text.ToLowerInvariant();
+    public string Normalize(string text) => text.Replace("\u0130", "i\u0307", StringComparison.Ordinal).ToLowerInvariant();
 }
 
 internal sealed class StripNormalizer(bool left, bool right) : INormalizer
@@ -79,8 +83,9 @@ internal sealed class StripNormalizer(bool left, bool right) : INormalizer
 }
 
 /// <summary>
-/// NFC/NFD/NFKC/NFKD. .NET normalizes through ICU, which an app built with InvariantGlobalization (as
-/// SharpSpeed is) does not load; then this refuses to load rather than return unnormalized ids.
+/// NFC/NFD/NFKC/NFKD (Qwen2/2.5/3 use NFC). .NET normalizes through ICU; SharpSpeed is built with ICU on, but a
+/// machine without libicu runs in invariant mode (the launcher falls back to it), where .NET cannot normalize.
+/// Then loading refuses rather than return unnormalized ids.
 /// </summary>
 internal sealed class UnicodeFormNormalizer : INormalizer
 {
@@ -88,14 +93,27 @@ internal sealed class UnicodeFormNormalizer : INormalizer
 
     public UnicodeFormNormalizer(NormalizationForm form, JsonSection section)
     {
-        if ("e\u0301".Normalize(NormalizationForm.FormC).Length != 1)
+        if (!IcuNormalizes())
         {
             throw new NotSupportedException(
                 $"{section.File}: '{section.Where}': Unicode normalizer {section.Type} needs ICU, which this process " +
-                "runs without (InvariantGlobalization); set InvariantGlobalization=false to use this tokenizer");
+                "runs without; install it (Debian 12: apt-get install libicu72) and unset DOTNET_SYSTEM_GLOBALIZATION_INVARIANT");
         }
         _form = form;
     }
 
     public string Normalize(string text) => text.Normalize(_form);
+
+    /// <summary>Invariant mode leaves non-ASCII text as it is (or throws, depending on the runtime version).</summary>
+    private static bool IcuNormalizes()
+    {
+        try
+        {
+            return "e\u0301".Normalize(NormalizationForm.FormC).Length == 1;
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return false;
+        }
+    }
 }

@@ -20,6 +20,7 @@ internal static class ParityCorpus
         "日本語のテキストとカタカナ、ひらがな。한국어 문장도 있습니다.",
         "Привет, мир! Ελληνικά. مرحبا بالعالم. שלום עולם. हिन्दी पाठ।",
         "café naïve résumé Zürich façade coöperate e\u0301 n\u0303",
+        "NFC composes: A\u030A \u212B \u1112\u1161\u11AB 한 a\u0308\u0301 \u0958; compatibility stays: ﬁ ① x² ｱﾊﾟ ㎏",
         "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n",
         "for (int i = 0; i < 10; i++) {\n\tConsole.WriteLine($\"{i,3}: {i * i}\");\n}\r\n",
         "const x = {a: [1, 2, 3], 'b': \"str\"}; // comment\n/* block */ x?.a ?? null;",

