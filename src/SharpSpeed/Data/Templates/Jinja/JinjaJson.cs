@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace SharpSpeed.Data.Templates.Jinja;
+
+/// <summary>
+/// Template values to and from JSON. <see cref="Dump"/> is HF's <c>tojson</c> filter: Python's
+/// <c>json.dumps(x, ensure_ascii=False, indent=indent, separators=None, sort_keys=False)</c>, i.e. ", " and ": "
+/// separators (",\n" between items when indented) and non-ASCII characters written as they are.
+/// </summary>
+public static class JinjaJson
+{
+    /// <summary>A parsed JSON value as a template value (integers as long, other numbers as double).</summary>
+    public static object? FromJson(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().Aggregate(new Dictionary<string, object?>(), (dict, p) =>
+        {
+            dict[p.Name] = FromJson(p.Value);
+            return dict;
+        }),
+        JsonValueKind.Array => element.EnumerateArray().Select(FromJson).ToList(),
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+
+    public static string Dump(object? value, int? indent = null)
+    {
+        var builder = new StringBuilder();
+        Write(builder, value, indent, 0);
+        return builder.ToString();
+    }
+
+    private static void Write(StringBuilder builder, object? value, int? indent, int depth)
+    {
+        switch (value)
+        {
+            case null or JinjaUndefined:
+                builder.Append("null");
+                break;
+            case bool b:
+                builder.Append(b ? "true" : "false");
+                break;
+            case long l:
+                builder.Append(l.ToString(CultureInfo.InvariantCulture));
+                break;
+            case double d:
+                builder.Append(double.IsNaN(d) ? "NaN" : double.IsInfinity(d) ? (d > 0 ? "Infinity" : "-Infinity") : JinjaOps.FormatFloat(d));
+                break;
+            case string s:
+                WriteString(builder, s);
+                break;
+            case List<object?> list:
+                WriteContainer(builder, '[', ']', list, indent, depth, (item, d) => Write(builder, item, indent, d));
+                break;
+            case Dictionary<string, object?> dict:
+                WriteContainer(builder, '{', '}', [.. dict], indent, depth, (pair, d) =>
+                {
+                    WriteString(builder, pair.Key);
+                    builder.Append(": ");
+                    Write(builder, pair.Value, indent, d);
+                });
+                break;
+            case JinjaNamespace ns:
+                Write(builder, ns.Attributes, indent, depth);
+                break;
+            default:
+                throw new JinjaRuntimeError($"Object of type {JinjaOps.TypeName(value)} is not JSON serializable");
+        }
+    }
+
+    private static void WriteContainer<T>(StringBuilder builder, char open, char close, List<T> items, int? indent, int depth,
+        Action<T, int> writeItem)
+    {
+        builder.Append(open);
+        if (items.Count == 0)
+        {
+            builder.Append(close);
+            return;
+        }
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (indent is { } width)
+            {
+                builder.Append(i == 0 ? "\n" : ",\n").Append(' ', width * (depth + 1));
+            }
+            else if (i > 0)
+            {
+                builder.Append(", ");
+            }
+            writeItem(items[i], depth + 1);
+        }
+        if (indent is { } w)
+        {
+            builder.Append('\n').Append(' ', w * depth);
+        }
+        builder.Append(close);
+    }
+
+    /// <summary>Python's json string escaping with ensure_ascii=False: only quote, backslash and control characters.</summary>
+    private static void WriteString(StringBuilder builder, string s)
+    {
+        builder.Append('"');
+        foreach (var c in s)
+        {
+            switch (c)
+            {
+                case '"': builder.Append("\\\""); break;
+                case '\\': builder.Append("\\\\"); break;
+                case '\n': builder.Append("\\n"); break;
+                case '\r': builder.Append("\\r"); break;
+                case '\t': builder.Append("\\t"); break;
+                case '\b': builder.Append("\\b"); break;
+                case '\f': builder.Append("\\f"); break;
+                case < ' ': builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
+                default: builder.Append(c); break;
+            }
+        }
+        builder.Append('"');
+    }
+}
