@@ -168,15 +168,21 @@ internal sealed partial class JinjaParser
         return left;
     }
 
-    private Expr ParseUnary()
+    /// <summary>A sign applies before filters, as in Jinja2: <c>-3 | abs</c> is <c>(-3) | abs</c>.</summary>
+    private Expr ParseUnary(bool withFilters = true)
     {
         var token = Current;
+        Expr value;
         if (token.IsOperator("-") || token.IsOperator("+"))
         {
             _index++;
-            return ParseFiltersAndTests(new UnaryExpr(token.Position, token.Value, ParseUnary()));
+            value = new UnaryExpr(token.Position, token.Value, ParseUnary(withFilters: false));
         }
-        return ParseFiltersAndTests(ParsePostfix(ParsePrimary()));
+        else
+        {
+            value = ParsePostfix(ParsePrimary());
+        }
+        return withFilters ? ParseFiltersAndTests(value) : value;
     }
 
     private Expr ParseFiltersAndTests(Expr value)

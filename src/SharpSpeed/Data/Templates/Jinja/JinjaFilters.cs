@@ -85,7 +85,7 @@ internal static class JinjaFilters
                 return values.Count == 0 ? JinjaUndefined.Named(name)
                     : values.Aggregate((a, b) => (JinjaOps.Compare(a, b) <= 0) == (name == "min") ? a : b);
             case "abs":
-                return value is long l ? Math.Abs(l) : Math.Abs(JinjaOps.ToDouble(value));
+                return value is long l ? (object)Math.Abs(l) : Math.Abs(JinjaOps.ToDouble(value));
             case "int":
                 return ToInt(value, Param(0, "default", 0L));
             case "float":

@@ -222,12 +222,12 @@ internal static class JinjaOps
             var y = b is bool bb ? (bb ? 1L : 0L) : (long)b!;
             return op switch
             {
-                "+" => x + y,
+                "+" => (object)(x + y),
                 "-" => x - y,
                 "*" => x * y,
                 "//" => y == 0 ? throw new JinjaRuntimeError("integer division by zero") : (long)Math.Floor((double)x / y),
                 "%" => y == 0 ? throw new JinjaRuntimeError("integer modulo by zero") : ((x % y) + y) % y,
-                "**" => y >= 0 ? (long)Math.Pow(x, y) : Math.Pow(x, y),
+                "**" => y >= 0 ? (object)(long)Math.Pow(x, y) : Math.Pow(x, y),
                 _ => throw new JinjaRuntimeError($"unknown operator {op}"),
             };
         }

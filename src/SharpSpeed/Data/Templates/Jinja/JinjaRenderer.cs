@@ -118,8 +118,7 @@ internal sealed partial class JinjaRenderer
                 }
             }
         }
-        var depth = scope.TryGet("loop", out var outer) && outer is JinjaLoop parent ? (int)(long)parent.Attribute("depth")! + 1 : 1;
-        var state = new JinjaLoop(items, depth);
+        var state = new JinjaLoop(items);
         for (var i = 0; i < items.Count; i++)
         {
             var body = scope.Child();

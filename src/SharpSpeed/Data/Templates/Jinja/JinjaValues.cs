@@ -27,8 +27,8 @@ public delegate object? JinjaFunction(IReadOnlyList<object?> args, IReadOnlyDict
 /// <summary>A callable value, with the name used in error messages.</summary>
 public sealed record JinjaCallable(string Name, JinjaFunction Invoke);
 
-/// <summary>The <c>loop</c> variable of a for loop.</summary>
-internal sealed class JinjaLoop(IReadOnlyList<object?> items, int depth)
+/// <summary>The <c>loop</c> variable of a for loop. Loops are never recursive here, so depth is always 1, as in Jinja2.</summary>
+internal sealed class JinjaLoop(IReadOnlyList<object?> items)
 {
     public int Index0 { get; set; }
 
@@ -41,8 +41,8 @@ internal sealed class JinjaLoop(IReadOnlyList<object?> items, int depth)
         "first" => Index0 == 0,
         "last" => Index0 == items.Count - 1,
         "length" => (long)items.Count,
-        "depth" => (long)depth,
-        "depth0" => (long)depth - 1,
+        "depth" => 1L,
+        "depth0" => 0L,
         "previtem" => Index0 > 0 ? items[Index0 - 1] : JinjaUndefined.Named("loop.previtem"),
         "nextitem" => Index0 < items.Count - 1 ? items[Index0 + 1] : JinjaUndefined.Named("loop.nextitem"),
         "cycle" => new JinjaCallable("loop.cycle", (args, _) => args.Count == 0
