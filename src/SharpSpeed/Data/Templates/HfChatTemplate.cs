@@ -64,10 +64,6 @@ public sealed class HfChatTemplate
         return _template.RenderWithGenerationSpans(variables);
     }
 
-    /// <summary>Whether the template marks assistant text with HF's <c>{% generation %}</c> blocks.</summary>
-    public bool HasGenerationMarkers => Source.Contains("generation", StringComparison.Ordinal)
-                                        && Source.Contains("endgeneration", StringComparison.Ordinal);
-
     public static List<object?> ToTemplateMessages(IReadOnlyList<ChatMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);

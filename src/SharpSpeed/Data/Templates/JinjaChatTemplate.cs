@@ -27,7 +27,7 @@ public sealed class JinjaChatTemplate(HfChatTemplate template, string origin) : 
         ArgumentNullException.ThrowIfNull(messages);
         var all = HfChatTemplate.ToTemplateMessages(messages);
         var (text, generationSpans) = Template.RenderWithGenerationSpans(all, addGenerationPrompt: false);
-        var answers = Template.HasGenerationMarkers ? generationSpans : PrefixSpans(messages, text);
+        var answers = generationSpans.Count > 0 ? generationSpans : PrefixSpans(messages, text);
         var position = 0;
         foreach (var (start, end) in answers.Where(span => span.End > span.Start).OrderBy(span => span.Start))
         {

