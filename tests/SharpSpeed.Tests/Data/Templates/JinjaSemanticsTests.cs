@@ -23,6 +23,7 @@ public sealed class JinjaSemanticsTests
     [InlineData("{% for a in [1, 2] %}{% for b in 'xy' %}{{ loop.depth }}{{ a }}{{ b }}{% endfor %}{% endfor %}", "11x11y12x12y")]
     [InlineData("{{ 'hello wORLD'.title() }} {{ 'hello WORLD'.capitalize() }} {{ \"it's 3rd\".title() }}", "Hello World Hello world It'S 3Rd")]
     [InlineData("{{ '%s-%s' | format('a', 1) }}{% for k, v in {'b': 1, 'A': 2} | dictsort %}{{ k }}{% endfor %}{{ 'T' if 'x' in nothing else 'F' }}", "a-1AbF")]
+    [InlineData("{{ {'b': 1, 'a': [1, 2]} | tojson(separators=(',', ':'), sort_keys=true) }}{% macro m(a, b) %}{{ a }}{{ b }}{% endmacro %}{{ m(*[1, 2]) }}{{ m(**{'b': 4, 'a': 3}) }}", "{\"a\":[1,2],\"b\":1}1234")]
     [InlineData("{{ 'Hello %s, %d!' % ('you', 3) }}{{ 'ab' * 2 }}{{ [1] + [2] | length }}", "Hello you, 3!abab")]
     public void PrintsWhatJinja2Prints(string template, string expected)
     {

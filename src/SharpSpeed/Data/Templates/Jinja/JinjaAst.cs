@@ -29,6 +29,9 @@ internal sealed record Arguments(IReadOnlyList<Expr> Positional, IReadOnlyList<(
     public static Arguments None { get; } = new([], []);
 }
 
+/// <summary><c>*items</c> or <c>**mapping</c> in a call's arguments.</summary>
+internal sealed record SpreadExpr(SourcePosition Position, Expr Value, bool Keywords) : Expr(Position);
+
 /// <summary><c>value | name(args)</c>.</summary>
 internal sealed record FilterExpr(SourcePosition Position, Expr Value, string Name, Arguments Arguments) : Expr(Position);
 

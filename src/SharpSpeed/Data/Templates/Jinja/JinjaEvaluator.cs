@@ -104,8 +104,28 @@ internal sealed partial class JinjaRenderer
 
     private (List<object?> Args, Dictionary<string, object?> Kwargs) EvaluateArguments(Arguments arguments, JinjaScope scope)
     {
-        var args = arguments.Positional.Select(a => Evaluate(a, scope)).ToList();
+        var args = new List<object?>();
         var kwargs = new Dictionary<string, object?>();
+        foreach (var argument in arguments.Positional)
+        {
+            switch (argument)
+            {
+                case SpreadExpr { Keywords: true } spread:
+                    var mapping = Evaluate(spread.Value, scope) as Dictionary<string, object?>
+                                  ?? throw new JinjaRuntimeError("argument after ** must be a mapping");
+                    foreach (var (key, value) in mapping)
+                    {
+                        kwargs[key] = value;
+                    }
+                    break;
+                case SpreadExpr spread:
+                    args.AddRange(JinjaOps.Iterate(Evaluate(spread.Value, scope)));
+                    break;
+                default:
+                    args.Add(Evaluate(argument, scope));
+                    break;
+            }
+        }
         foreach (var (name, value) in arguments.Keywords)
         {
             kwargs[name] = Evaluate(value, scope);

@@ -241,7 +241,13 @@ internal sealed partial class JinjaParser
                     break;
                 }
             }
-            if (Current.Kind == TokenKind.Name && Peek(1).IsOperator("="))
+            if (Current.IsOperator("*") || Current.IsOperator("**"))
+            {
+                var spread = Current;
+                _index++;
+                positional.Add(new SpreadExpr(spread.Position, ParseExpression(), Keywords: spread.Value == "**"));
+            }
+            else if (Current.Kind == TokenKind.Name && Peek(1).IsOperator("="))
             {
                 var name = Current.Value;
                 _index += 2;

@@ -30,7 +30,10 @@ internal static class JinjaFilters
                 return JinjaMethods.Replace(JinjaOps.ToText(value), JinjaOps.ToText(Param(0, "old", null)), JinjaOps.ToText(Param(1, "new", null)),
                     (long)JinjaOps.ToDouble(Param(2, "count", -1L)));
             case "tojson":
-                return JinjaJson.Dump(value, Param(0, "indent", null) is { } indent ? (int)JinjaOps.ToDouble(indent) : null);
+                var separators = Param(2, "separators", null) as List<object?>;
+                return JinjaJson.Dump(value, Param(0, "indent", null) is { } indent ? (int)JinjaOps.ToDouble(indent) : null,
+                    separators is [string itemSeparator, string keySeparator] ? (itemSeparator, keySeparator) : null,
+                    JinjaOps.IsTrue(Param(3, "sort_keys", false)));
             case "length" or "count":
                 return JinjaOps.Length(value);
             case "default" or "d":

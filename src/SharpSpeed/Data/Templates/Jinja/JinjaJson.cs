@@ -6,8 +6,8 @@ namespace SharpSpeed.Data.Templates.Jinja;
 
 /// <summary>
 /// Template values to and from JSON. <see cref="Dump"/> is HF's <c>tojson</c> filter: Python's
-/// <c>json.dumps(x, ensure_ascii=False, indent=indent, separators=None, sort_keys=False)</c>, i.e. ", " and ": "
-/// separators (",\n" between items when indented) and non-ASCII characters written as they are.
+/// <c>json.dumps(x, ensure_ascii=False, indent=indent, separators=separators, sort_keys=sort_keys)</c>: by default
+/// ", " and ": " separators ("," then a newline between items when indented), non-ASCII characters as they are.
 /// </summary>
 public static class JinjaJson
 {
@@ -27,15 +27,21 @@ public static class JinjaJson
         _ => null,
     };
 
-    public static string Dump(object? value, int? indent = null)
+    public static string Dump(object? value, int? indent = null, (string Item, string Key)? separators = null, bool sortKeys = false)
     {
         var builder = new StringBuilder();
-        Write(builder, value, indent, 0);
+        new Writer(builder, indent, separators ?? (indent is null ? ", " : ",", ": "), sortKeys).Write(value, 0);
         return builder.ToString();
     }
 
-    private static void Write(StringBuilder builder, object? value, int? indent, int depth)
+    private sealed record Writer(StringBuilder Builder, int? Indent, (string Item, string Key) Separators, bool SortKeys)
     {
+        public void Write(object? value, int depth) => JinjaJson.Write(this, value, depth);
+    }
+
+    private static void Write(Writer writer, object? value, int depth)
+    {
+        var (builder, indent) = (writer.Builder, writer.Indent);
         switch (value)
         {
             case null or JinjaUndefined:
@@ -54,27 +60,27 @@ public static class JinjaJson
                 WriteString(builder, s);
                 break;
             case List<object?> list:
-                WriteContainer(builder, '[', ']', list, indent, depth, (item, d) => Write(builder, item, indent, d));
+                WriteContainer(writer, '[', ']', list, depth, (item, d) => Write(writer, item, d));
                 break;
             case Dictionary<string, object?> dict:
-                WriteContainer(builder, '{', '}', [.. dict], indent, depth, (pair, d) =>
+                WriteContainer<KeyValuePair<string, object?>>(writer, '{', '}', writer.SortKeys ? [.. dict.OrderBy(p => p.Key, StringComparer.Ordinal)] : [.. dict], depth, (pair, d) =>
                 {
                     WriteString(builder, pair.Key);
-                    builder.Append(": ");
-                    Write(builder, pair.Value, indent, d);
+                    builder.Append(writer.Separators.Key);
+                    Write(writer, pair.Value, d);
                 });
                 break;
             case JinjaNamespace ns:
-                Write(builder, ns.Attributes, indent, depth);
+                Write(writer, ns.Attributes, depth);
                 break;
             default:
                 throw new JinjaRuntimeError($"Object of type {JinjaOps.TypeName(value)} is not JSON serializable");
         }
     }
 
-    private static void WriteContainer<T>(StringBuilder builder, char open, char close, List<T> items, int? indent, int depth,
-        Action<T, int> writeItem)
+    private static void WriteContainer<T>(Writer writer, char open, char close, List<T> items, int depth, Action<T, int> writeItem)
     {
+        var (builder, indent) = (writer.Builder, writer.Indent);
         builder.Append(open);
         if (items.Count == 0)
         {
@@ -83,13 +89,13 @@ public static class JinjaJson
         }
         for (var i = 0; i < items.Count; i++)
         {
+            if (i > 0)
+            {
+                builder.Append(writer.Separators.Item);
+            }
             if (indent is { } width)
             {
-                builder.Append(i == 0 ? "\n" : ",\n").Append(' ', width * (depth + 1));
-            }
-            else if (i > 0)
-            {
-                builder.Append(", ");
+                builder.Append('\n').Append(' ', width * (depth + 1));
             }
             writeItem(items[i], depth + 1);
         }
