@@ -30,7 +30,7 @@ internal static class PrepareCommand
         var maxSeqLength = new Option<int>("--max_seq_length") { Description = "Truncate examples to this many tokens.", DefaultValueFactory = _ => 512 };
         var chatTemplate = new Option<string?>("--chat_template")
         {
-            Description = $"Chat template ({string.Join(", ", ChatTemplates.Names)}); default: recognised from tokenizer_config.json.",
+            Description = $"Chat template: auto (default: the tokenizer_config.json template), FILE.jinja, or {string.Join(", ", ChatTemplates.Names)}.",
         };
         var trainOnPrompt = new Option<bool>("--train_on_prompt") { Description = "Put labels on prompt tokens too." };
         var languages = new Option<string>("--dataset_lang") { Description = "oasst1 prompt languages, e.g. en,zh, or all.", DefaultValueFactory = _ => "all" };

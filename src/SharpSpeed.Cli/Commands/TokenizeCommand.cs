@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using SharpSpeed.Data.Templates;
+using SharpSpeed.Data.Templates.Jinja;
 using SharpSpeed.Data.Tokenization;
 using SharpSpeed.IO;
 
@@ -7,7 +9,9 @@ namespace SharpSpeed.Cli.Commands;
 
 /// <summary>
 /// <c>sharpspeed tokenize --tokenizer DIR|FILE (--text TEXT | --file F) [--json]</c>: the ids HF
-/// <c>tokenizer.encode(text)</c> gives (special tokens of the post-processor included).
+/// <c>tokenizer.encode(text)</c> gives (special tokens of the post-processor included). With
+/// <c>--messages FILE.json [--add_generation_prompt] [--chat_template FILE.jinja]</c>: the conversation rendered by the
+/// model's chat template as <c>apply_chat_template</c> renders it, and its ids (no extra special tokens, as HF).
 /// </summary>
 internal static class TokenizeCommand
 {
@@ -22,18 +26,24 @@ internal static class TokenizeCommand
         };
         var textOption = new Option<string?>("--text") { Description = "Text to encode." };
         var fileOption = new Option<FileInfo?>("--file") { Description = "UTF-8 file whose whole content is encoded." };
-        var jsonOption = new Option<bool>("--json") { Description = "Print one JSON object {\"ids\": [...]} and nothing else." };
+        var jsonOption = new Option<bool>("--json") { Description = "Print one JSON object {\"ids\": [...]} ({\"text\", \"ids\"} with --messages) and nothing else." };
+        var messagesOption = new Option<FileInfo?>("--messages")
+        {
+            Description = "JSON file with a list of {\"role\", \"content\"} messages (or {\"messages\": [...], \"tools\": [...]}), " +
+                          "rendered with the tokenizer_config.json chat_template.",
+        };
+        var generationPromptOption = new Option<bool>("--add_generation_prompt") { Description = "With --messages: end with the assistant's turn header." };
+        var chatTemplateOption = new Option<FileInfo?>("--chat_template") { Description = "With --messages: a .jinja file to use instead of the tokenizer's template." };
         var command = new Command("tokenize", "Encode text with a HuggingFace tokenizer.json (ids identical to HF tokenizers).")
         {
-            tokenizerOption, textOption, fileOption, jsonOption,
+            tokenizerOption, textOption, fileOption, jsonOption, messagesOption, generationPromptOption, chatTemplateOption,
         };
         command.Validators.Add(result =>
         {
-            var hasText = result.GetResult(textOption) is not null;
-            var hasFile = result.GetResult(fileOption) is not null;
-            if (hasText == hasFile)
+            var given = new[] { textOption.Name, fileOption.Name, messagesOption.Name }.Count(name => result.GetResult(name) is not null);
+            if (given != 1)
             {
-                result.AddError("tokenize: give exactly one of --text TEXT or --file F");
+                result.AddError("tokenize: give exactly one of --text TEXT, --file F or --messages FILE.json");
             }
         });
         command.SetAction(parse =>
@@ -44,6 +54,23 @@ internal static class TokenizeCommand
             {
                 var tokenizerPath = parse.GetValue(tokenizerOption) ?? BundledAssets.Locate(DefaultTokenizer);
                 var tokenizer = HfTokenizer.FromPath(tokenizerPath);
+                if (parse.GetValue(messagesOption) is { } messages)
+                {
+                    var template = LoadTemplate(parse.GetValue(chatTemplateOption), tokenizer, tokenizerPath);
+                    var (conversation, tools) = ReadMessages(messages);
+                    var rendered = template.Render(conversation, parse.GetValue(generationPromptOption), tools);
+                    var renderedIds = tokenizer.Encode(rendered, addSpecialTokens: false);
+                    if (parse.GetValue(jsonOption))
+                    {
+                        output.WriteLine(JsonSerializer.Serialize(new { text = rendered, ids = renderedIds }, Readable));
+                    }
+                    else
+                    {
+                        output.WriteLine(rendered);
+                        WriteTable(output, tokenizer, renderedIds);
+                    }
+                    return 0;
+                }
                 var file = parse.GetValue(fileOption);
                 var text = file is null ? parse.GetValue(textOption)! : ReadText(file);
                 var ids = tokenizer.Encode(text);
@@ -58,13 +85,33 @@ internal static class TokenizeCommand
                 return 0;
             }
             catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException
-                                          or UnauthorizedAccessException)
+                                          or UnauthorizedAccessException or JinjaException or JsonException)
             {
                 error.WriteLine($"sharpspeed tokenize: {e.Message}");
                 return 1;
             }
         });
         return command;
+    }
+
+    private static HfChatTemplate LoadTemplate(FileInfo? file, HfTokenizer tokenizer, string tokenizerPath) =>
+        file is not null
+            ? new HfChatTemplate(ReadText(file), file.FullName, tokenizer.Config)
+            : HfChatTemplate.FromConfig(tokenizer.Config, tokenizerPath) ?? throw new InvalidDataException(
+                $"{tokenizerPath}: tokenizer_config.json has no chat_template; pass --chat_template FILE.jinja");
+
+    /// <summary>A list of messages, or an object with "messages" (and optionally "tools"), as template values.</summary>
+    private static (List<object?> Messages, object? Tools) ReadMessages(FileInfo file)
+    {
+        using var document = JsonDocument.Parse(ReadText(file));
+        var value = JinjaJson.FromJson(document.RootElement);
+        return value switch
+        {
+            List<object?> list => (list, null),
+            Dictionary<string, object?> root when root.TryGetValue("messages", out var m) && m is List<object?> list =>
+                (list, root.TryGetValue("tools", out var tools) ? tools : null),
+            _ => throw new InvalidDataException($"{file.FullName}: expected a JSON list of messages or an object with a \"messages\" list"),
+        };
     }
 
     private static string ReadText(FileInfo file) =>

@@ -19,7 +19,7 @@ internal sealed class TrainingArgumentOptions
         Add<string>("--dataset", "data file or folder, 'oasst1', or org/name in the HF hub cache (see docs/data.md); default: the bundled oasst1-format sample", (a, v) => a with { Dataset = v });
         Add<string>("--dataset_lang", "oasst1 languages, e.g. en,zh (default: all)", (a, v) => a with { DatasetLang = v });
         Add<int>("--top_k", "oasst1: keep only replies ranked below k among their siblings (Open-Assistant's top_k)", (a, v) => a with { TopK = v });
-        Add<string>("--chat_template", "deepseek, chatml, llama-2 or oasst (default: from tokenizer_config.json)", (a, v) => a with { ChatTemplate = v });
+        Add<string>("--chat_template", "auto (default: the model's own tokenizer_config.json template), FILE.jinja, or deepseek, chatml, llama-2, oasst", (a, v) => a with { ChatTemplate = v });
         Add<bool>("--train_on_prompt", "compute the loss on prompt tokens too", (a, v) => a with { TrainOnPrompt = v });
         Add<bool>("--skip_invalid_records", "skip and count malformed records instead of failing", (a, v) => a with { SkipInvalidRecords = v });
         Add<bool>("--packing", "pack several examples into each sequence", (a, v) => a with { Packing = v });

@@ -26,7 +26,7 @@ internal static class AnswerScoring
         }
         var key = SampleAnswerKey.Load(keyFile);
         var tokenizer = HfTokenizer.FromPath(tokenizerPath);
-        var template = ChatTemplates.Resolve(args.ChatTemplate, tokenizer.ChatTemplate, tokenizer.TokenizerJsonPath);
+        var template = ChatTemplates.Resolve(args.ChatTemplate, tokenizer.Config, tokenizer.TokenizerJsonPath);
         var encoder = new SampleEncoder(tokenizer, template, args.MaxSeqLength, args.TrainOnPrompt);
         var eos = model.Config.EosTokenIds.Count > 0 ? model.Config.EosTokenIds : tokenizer.EosId is { } id ? [id] : [];
         var options = new GenerationOptions { MaxNewTokens = maxNewTokens, Temperature = 0, EosTokenIds = eos };

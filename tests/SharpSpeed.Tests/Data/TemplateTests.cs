@@ -49,8 +49,11 @@ public sealed class TemplateTests
     public void DeepSeek_SegmentIdsEqualTheWholeTextsIdsAndLabelsAreTheAnswers()
     {
         var tokenizer = Tokenizer.Value;
-        var template = ChatTemplates.Resolve(null, tokenizer.ChatTemplate, tokenizer.TokenizerJsonPath);
-        Assert.Equal("deepseek", template.Name);
+        // --chat_template auto: the bundled tokenizer_config.json's own Jinja template, rendered by the interpreter,
+        // gives the hand-written DeepSeek template's text and, through prefix rendering, the same labels.
+        var template = ChatTemplates.Resolve(null, tokenizer.Config, tokenizer.TokenizerJsonPath);
+        Assert.StartsWith("jinja:tokenizer_config:", template.Name);
+        Assert.Equal(RenderText(ChatTemplates.FromName("deepseek")), RenderText(template));
         var encoder = new SampleEncoder(tokenizer, template, maxSeqLength: 512);
         var encoded = encoder.Encode(DataSample.Chat(Conversation, "test"));
         Assert.False(encoded.Truncated);
@@ -105,9 +108,9 @@ public sealed class TemplateTests
     }
 
     [Fact]
-    public void UnknownJinjaTemplateAsksForAName()
+    public void MissingChatTemplateAsksForAName()
     {
-        var error = Assert.Throws<InvalidDataException>(() => ChatTemplates.Resolve(null, "{{ messages }}", "tok.json"));
+        var error = Assert.Throws<InvalidDataException>(() => ChatTemplates.Resolve("auto", TokenizerConfig.Empty, "tok.json"));
         Assert.Contains("--chat_template", error.Message);
         Assert.Throws<ArgumentException>(() => ChatTemplates.FromName("vicuna"));
     }

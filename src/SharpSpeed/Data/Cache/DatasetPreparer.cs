@@ -25,7 +25,7 @@ public static class DatasetPreparer
         var files = DatasetLoader.FindFiles(dataPath);
         var (tokenizerJson, tokenizerConfig) = TokenizerFiles(options.Tokenizer);
         var config = tokenizerConfig is null ? TokenizerConfig.Empty : TokenizerConfig.Load(tokenizerConfig);
-        var template = ChatTemplates.Resolve(options.ChatTemplate, config.ChatTemplate, tokenizerJson);
+        var template = ChatTemplates.Resolve(options.ChatTemplate, config, tokenizerJson);
         var encoder = new Lazy<SampleEncoder>(() =>
             new SampleEncoder(HfTokenizer.FromPath(options.Tokenizer), template, options.MaxSeqLength, options.TrainOnPrompt));
         var baseKey = new TokenCacheKey(

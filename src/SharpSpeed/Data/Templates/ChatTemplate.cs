@@ -13,6 +13,17 @@ public abstract class ChatTemplate
 
     public abstract IEnumerable<TemplateSegment> Render(IReadOnlyList<ChatMessage> messages);
 
+    /// <summary>
+    /// What a chat model sees before it answers (HF's add_generation_prompt). By default: the conversation with an
+    /// empty assistant turn, cut where that turn's answer would start.
+    /// </summary>
+    public virtual IEnumerable<TemplateSegment> RenderGenerationPrompt(IReadOnlyList<ChatMessage> conversation)
+    {
+        var segments = Render([.. conversation, new ChatMessage(ChatRole.Assistant, string.Empty)]).ToList();
+        var answer = segments.FindLastIndex(s => s.Part == SegmentPart.Text && s.Trainable);
+        return segments.Take(answer < 0 ? segments.Count : answer);
+    }
+
     protected static void RequireAlternation(IReadOnlyList<ChatMessage> messages, string templateName)
     {
         ArgumentNullException.ThrowIfNull(messages);

@@ -1,8 +1,10 @@
+using SharpSpeed.Data.Tokenization;
+
 namespace SharpSpeed.Data.Templates;
 
 /// <summary>
 /// The chat templates SharpSpeed knows, chosen by --chat_template NAME or recognised in tokenizer_config.json's
-/// Jinja chat_template by its distinctive literals. SharpSpeed never executes a Jinja template from a model folder.
+/// Jinja chat_template by its distinctive literals; and <c>auto</c>, the model's own Jinja template (see <see cref="Resolve"/>).
 /// </summary>
 public static class ChatTemplates
 {
@@ -43,15 +45,36 @@ public static class ChatTemplates
         return null;
     }
 
-    /// <summary>By name when given, else from the tokenizer's chat_template; a clear error when neither works.</summary>
-    public static ChatTemplate Resolve(string? name, string? tokenizerChatTemplate, string tokenizerPath)
+    /// <summary>
+    /// --chat_template: <c>auto</c> (the default, also when null) renders the model's own Jinja template from
+    /// tokenizer_config.json when it has one, else fails as before, asking for --chat_template; a path to a
+    /// <c>.jinja</c> file renders that template; any other value names a built-in template.
+    /// </summary>
+    public static ChatTemplate Resolve(string? name, TokenizerConfig config, string tokenizerPath)
     {
-        if (!string.IsNullOrWhiteSpace(name))
+        ArgumentNullException.ThrowIfNull(config);
+        if (!string.IsNullOrWhiteSpace(name) && !name.Equals(Auto, StringComparison.OrdinalIgnoreCase))
         {
+            if (name.EndsWith(".jinja", StringComparison.OrdinalIgnoreCase) || File.Exists(name))
+            {
+                if (!File.Exists(name))
+                {
+                    throw new FileNotFoundException($"--chat_template {name}: no such template file", name);
+                }
+                var source = File.ReadAllText(name);
+                return new JinjaChatTemplate(new HfChatTemplate(source, name, config with { ChatTemplate = source }), Path.GetFileName(name));
+            }
             return FromName(name);
         }
-        return Recognise(tokenizerChatTemplate) ?? throw new InvalidDataException(tokenizerChatTemplate is null
-            ? $"{tokenizerPath}: tokenizer_config.json has no chat_template; pass --chat_template ({string.Join(", ", Names)})"
-            : $"{tokenizerPath}: tokenizer_config.json's chat_template is not one SharpSpeed knows; pass --chat_template ({string.Join(", ", Names)})");
+        if (config.ChatTemplate is not null)
+        {
+            return new JinjaChatTemplate(new HfChatTemplate(config.ChatTemplate, tokenizerPath + ": tokenizer_config.json chat_template", config),
+                "tokenizer_config");
+        }
+        throw new InvalidDataException(
+            $"{tokenizerPath}: tokenizer_config.json has no chat_template; pass --chat_template ({string.Join(", ", Names)} or FILE.jinja)");
     }
+
+    /// <summary>The default --chat_template value.</summary>
+    public const string Auto = "auto";
 }

@@ -82,10 +82,8 @@ public sealed class SampleEncoder
     /// </summary>
     public int[] EncodeGenerationPrompt(IReadOnlyList<ChatMessage> conversation, string source)
     {
-        var sample = DataSample.Chat([.. conversation, new ChatMessage(ChatRole.Assistant, string.Empty)], source);
-        var segments = Template.Render(sample.Messages).ToList();
-        var answer = segments.FindLastIndex(s => s.Part == SegmentPart.Text && s.Trainable);
-        return [.. segments.Take(answer < 0 ? segments.Count : answer).SelectMany(segment => Ids(segment, sample))];
+        var sample = DataSample.Chat(conversation, source);
+        return [.. Template.RenderGenerationPrompt(conversation).SelectMany(segment => Ids(segment, sample))];
     }
 
     private IEnumerable<TemplateSegment> PlainSegments(bool bosIsLabel, params TemplateSegment[] body)
