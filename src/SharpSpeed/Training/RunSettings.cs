@@ -24,6 +24,9 @@ public sealed record RunSettings(
 {
     public int GlobalBatchSize => MicroBatchSize * GradientAccumulationSteps * WorldSize;
 
+    /// <summary>Optimizer steps between log lines: --logging_steps when given, else the DeepSpeed file's steps_per_print, else the flag's default.</summary>
+    public int LoggingSteps { get; init; } = 500;
+
     public static RunSettings Resolve(TrainingArguments args, int worldSize, IReadOnlySet<string> givenFlags, long? totalSteps, int hiddenSize)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -32,7 +35,10 @@ public sealed record RunSettings(
         if (args.Deepspeed is null)
         {
             return new RunSettings(args.PerDeviceTrainBatchSize, args.GradientAccumulationSteps, worldSize, args.LearningRate,
-                adamW, args.MaxGradNorm, precision, ZeroStage: 0, DeepSpeed: null);
+                adamW, args.MaxGradNorm, precision, ZeroStage: 0, DeepSpeed: null)
+            {
+                LoggingSteps = args.LoggingSteps,
+            };
         }
         var hf = new HfTrainingValues
         {
@@ -60,7 +66,10 @@ public sealed record RunSettings(
                 optimizer.DecoupledWeightDecay, optimizer.BiasCorrection);
         return new RunSettings(config.TrainMicroBatchSizePerGpu, config.GradientAccumulationSteps, worldSize,
             optimizer?.LearningRate ?? args.LearningRate, resolvedAdamW, config.GradientClipping, config.Precision,
-            config.Zero.Stage, config);
+            config.Zero.Stage, config)
+        {
+            LoggingSteps = config.StepsPerPrint is { } every && !givenFlags.Contains("logging_steps") ? every : args.LoggingSteps,
+        };
     }
 
     /// <summary>DeepSpeed's scheduler when the config has one, else HF's --lr_scheduler_type with its warm-up.</summary>

@@ -103,6 +103,10 @@ public sealed class Trainer
         var epochs = (int)((totalSteps + stepsPerEpoch - 1) / stepsPerEpoch);
         var settings = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps, hidden);
         var schedule = settings.Schedule(_args, totalSteps);
+        foreach (var note in settings.DeepSpeed?.Notes ?? [])
+        {
+            Say(note);
+        }
         Say($"data: {data.Train.Count} training examples ({data.Prepared.Origin} token cache), " +
             $"{data.Validation?.Count ?? 0} validation; {stepsPerEpoch} steps per epoch, {totalSteps} steps in {epochs} epoch(s); " +
             $"global batch {settings.GlobalBatchSize} = micro {settings.MicroBatchSize} x accumulation " +
@@ -183,7 +187,7 @@ public sealed class Trainer
     {
         MaxSteps = totalSteps,
         NumTrainEpochs = _args.NumTrainEpochs,
-        LoggingSteps = _args.LoggingSteps,
+        LoggingSteps = settings.LoggingSteps,
         SaveSteps = _args.SaveSteps,
         EvalSteps = _args.EvalSteps,
         TrainBatchSize = settings.MicroBatchSize,
