@@ -119,6 +119,8 @@ public static class DeepSpeedConfigParser
                 var total = train is null ? $"; train_batch_size = {micro} x {accumulation} x {world} rank(s) = {micro * accumulation * world}" : "";
                 root.Notes.Add($"{root.File}: batch keys not in the file: {string.Join(", ", taken)}{total}");
             }
+            // HF reports a batch size contradicting the flags as a mismatch, before DeepSpeed's own rule could.
+            filler.ThrowOnMismatches(root.File);
         }
 
         switch (train, micro, accumulation)
