@@ -22,11 +22,18 @@ public sealed record RunSettings(
     int ZeroStage,
     DeepSpeedConfig? DeepSpeed)
 {
+    private static readonly string[] DependOnTotalSteps = ["max_steps", "num_train_epochs", "warmup_ratio"];
+
     public int GlobalBatchSize => MicroBatchSize * GradientAccumulationSteps * WorldSize;
 
     /// <summary>Optimizer steps between log lines: --logging_steps when given, else the DeepSpeed file's steps_per_print, else the flag's default.</summary>
     public int LoggingSteps { get; init; } = 500;
 
+    /// <param name="totalSteps">
+    /// The run's optimizer steps; null before the data is known (for the batch sizes and precision only): then a DeepSpeed
+    /// step count or warm-up is not compared with flags that depend on the total (--max_steps, --num_train_epochs,
+    /// --warmup_ratio), which the second resolve, with the total, checks.
+    /// </param>
     public static RunSettings Resolve(TrainingArguments args, int worldSize, IReadOnlySet<string> givenFlags, long? totalSteps, int hiddenSize)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -54,9 +61,9 @@ public sealed record RunSettings(
             Bf16 = args.Bf16,
             WarmupSteps = checked((int)args.WarmupSteps),
             WarmupRatio = args.WarmupRatio,
-            TotalTrainingSteps = totalSteps,
+            TotalTrainingSteps = totalSteps ?? 1,
             HiddenSize = hiddenSize,
-            ExplicitArguments = givenFlags,
+            ExplicitArguments = totalSteps is null ? givenFlags.Except(DependOnTotalSteps).ToHashSet() : givenFlags,
         };
         var config = DeepSpeedConfigParser.Load(args.Deepspeed, worldSize, hf);
         var optimizer = config.Optimizer;

@@ -73,7 +73,7 @@ public sealed class Trainer
         // Precision and batch sizes first (a DeepSpeed file may set them); the real step count once the data is known.
         var modelDir = resumePath ?? _args.ModelNameOrPath;
         var hidden = (modelDir is null ? NamedModelConfigs.Tiny : ModelConfig.LoadFromDirectory(modelDir)).HiddenSize;
-        var provisional = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps: 1, hidden);
+        var provisional = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps: null, hidden);
         var dtype = provisional.Precision switch
         {
             TrainingPrecision.Bf16 => ScalarType.BFloat16,
