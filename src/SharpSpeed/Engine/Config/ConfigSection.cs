@@ -173,6 +173,24 @@ internal sealed class ConfigSection
     public void Ignore(string key) => _read.Add(key);
 
     /// <summary>
+    /// Refuses, before anything is read, a key that is not in <paramref name="known"/> but is a small edit away from
+    /// one: a misspelt section would otherwise first surface as a confusing consequence of its absence.
+    /// </summary>
+    public void RejectMisspellings(IReadOnlyCollection<string> known)
+    {
+        foreach (var key in _order.Where(k => !known.Contains(k)))
+        {
+            if (KeySpelling.ClosestKnown(key, known) is { } near)
+            {
+                throw Misspelt(key, near);
+            }
+        }
+    }
+
+    private DeepSpeedConfigException Misspelt(string key, string near) =>
+        new($"{File}: \"{KeyPath(key)}\" is not a DeepSpeed key; did you mean \"{KeyPath(near)}\"?");
+
+    /// <summary>
     /// Every key nobody asked for: a small edit away from a known one (this section's, or <paramref name="alsoKnown"/>)
     /// is an error naming both; otherwise an error when <paramref name="strict"/> (DeepSpeed's own pydantic sections and
     /// constructor arguments refuse extra keys), else a warning line (DeepSpeed ignores unknown keys there).
@@ -188,8 +206,7 @@ internal sealed class ConfigSection
             }
             if (KeySpelling.ClosestKnown(key, known) is { } near)
             {
-                throw new DeepSpeedConfigException(
-                    $"{File}: \"{KeyPath(key)}\" is not a DeepSpeed key; did you mean \"{KeyPath(near)}\"?");
+                throw Misspelt(key, near);
             }
             if (strict)
             {

@@ -37,6 +37,7 @@ public static class DeepSpeedConfigParser
         }
         using var document = ParseJson(json, fileName);
         var root = new ConfigSection(fileName, "", document.RootElement);
+        root.RejectMisspellings(TopLevelKeyPolicy.AllKeys);
         var filler = new AutoValueFiller(trainer);
 
         var (trainBatch, microBatch, accumulation) = ReadBatchSizes(root, filler, worldSize);

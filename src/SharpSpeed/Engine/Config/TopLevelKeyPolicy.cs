@@ -67,7 +67,8 @@ internal static class TopLevelKeyPolicy
         "gradient_predivide_factor", "steps_per_print", "wall_clock_breakdown", "tensorboard", "csv_monitor",
     ];
 
-    public static IEnumerable<string> AllKeys => ActingKeys.Concat(NoEffect.Keys).Concat(Refused.Keys);
+    public static readonly IReadOnlyCollection<string> AllKeys =
+        ActingKeys.Concat(NoEffect.Keys).Concat(Refused.Keys).ToHashSet(StringComparer.Ordinal);
 
     public static void Apply(ConfigSection root)
     {

@@ -57,6 +57,14 @@ public sealed class DeepSpeedKeyPolicyTests
     }
 
     [Fact]
+    public void AMisspeltSectionIsNamedBeforeWhatItsAbsenceWouldCause()
+    {
+        var typo = SeedConfig.Replace("zero_optimization", "zero_optimisation", StringComparison.Ordinal);
+        var e = Assert.Throws<DeepSpeedConfigException>(() => DeepSpeedConfigParser.Parse(typo, "ds_config.json", 3));
+        Assert.Equal("ds_config.json: \"zero_optimisation\" is not a DeepSpeed key; did you mean \"zero_optimization\"?", e.Message);
+    }
+
+    [Fact]
     public void AFileBatchSizeThatContradictsTheFlagsIsRefusedNamingBoth()
     {
         var json = SeedConfig.Insert(1, """ "train_micro_batch_size_per_gpu": 4,""");
