@@ -11,8 +11,9 @@ namespace SharpSpeed.Training;
 /// <summary>
 /// Epochs of optimizer steps from the resume position on: logging every --logging_steps, or the DeepSpeed config's
 /// steps_per_print when the flag is not given (token-weighted mean loss of the window; with wall_clock_breakdown also
-/// the window's mean forward / backward / step times), DeepSpeed's monitors every step, evaluation every --eval_steps and at each epoch's end, checkpoints every --save_steps. An epoch's
-/// micro-batches that do not fill a whole accumulation are left out, so every step sees the same global batch size.
+/// the window's mean forward / backward / step times), DeepSpeed's monitors every step, evaluation every --eval_steps
+/// and at each epoch's end, checkpoints every --save_steps. An epoch's micro-batches that do not fill a whole
+/// accumulation are left out, so every step sees the same global batch size.
 /// </summary>
 internal sealed class TrainingLoop(
     TrainingArguments args, RunSettings settings, LlamaForCausalLM model, TrainingEngine engine, ProcessGroup group,

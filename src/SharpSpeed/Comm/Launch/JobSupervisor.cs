@@ -4,8 +4,7 @@ using System.Runtime.InteropServices;
 namespace SharpSpeed.Comm.Launch;
 
 /// <summary>
-/// Runs a job under mpirun, relays its output without mpirun's boxed banners, names in one line the rank that brought
-/// it down and why (the rank's own last words when it said them), and restarts it up to
+/// Runs a job under mpirun, relays its output, names the rank that brought it down, and restarts it up to
 /// --max_restarts times. mpirun itself ends every rank when one dies, so a dead rank never leaves the job hanging;
 /// the job's exit status is mpirun's (a rank's exit code, or 128 + signal).
 /// </summary>
@@ -76,10 +75,8 @@ public sealed class JobSupervisor(TextWriter output, TextWriter error)
         using (process)
         {
             var failure = new RankFailure();
-            var outputBanners = new MpirunBanners();
-            var errorBanners = new MpirunBanners();
-            var relayOutput = Relay(process.StandardOutput, output, failure, outputBanners);
-            var relayError = Relay(process.StandardError, error, failure, errorBanners);
+            var relayOutput = Relay(process.StandardOutput, output, failure);
+            var relayError = Relay(process.StandardError, error, failure);
             // Ask mpirun to stop (it forwards SIGTERM to the ranks) when our caller or a signal cancels the run.
             using var onCancel = cancellation.Register(() => Terminate(process));
             using var onSigTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
@@ -89,22 +86,6 @@ public sealed class JobSupervisor(TextWriter output, TextWriter error)
             });
             process.WaitForExit();
             Task.WaitAll(relayOutput, relayError);
-            foreach (var line in outputBanners.Unclosed())
-            {
-                output.WriteLine(line);
-            }
-            foreach (var line in errorBanners.Unclosed())
-            {
-                error.WriteLine(line);
-            }
-            // A banner that named no rank (mpirun could not start the job, or warned) still says why, in one line.
-            if (failure.Summary is null)
-            {
-                foreach (var gist in outputBanners.Gists.Concat(errorBanners.Gists))
-                {
-                    error.WriteLine($"sharpspeed launch: mpirun: {gist}");
-                }
-            }
             if (failure.Finish(process.ExitCode) is { } summary)
             {
                 error.WriteLine($"sharpspeed launch: {summary}");
@@ -113,8 +94,14 @@ public sealed class JobSupervisor(TextWriter output, TextWriter error)
         }
     }
 
-    private Task Relay(StreamReader source, TextWriter target, RankFailure failure, MpirunBanners banners) => Task.Run(() =>
+    /// <summary>
+    /// Relays one of mpirun's streams without its boxed banners (the failing rank and why get one line instead, see
+    /// <see cref="RankFailure"/>). At the end of the stream, a box cut off is relayed as it
+    /// was, and when no rank was named, each box mpirun printed still says why in one line.
+    /// </summary>
+    private Task Relay(StreamReader source, TextWriter target, RankFailure failure) => Task.Run(() =>
     {
+        var banners = new MpirunBanners();
         while (source.ReadLine() is { } line)
         {
             lock (_writing)
@@ -128,6 +115,17 @@ public sealed class JobSupervisor(TextWriter output, TextWriter error)
                     error.WriteLine($"sharpspeed launch: {summary}");
                 }
                 target.Flush();
+            }
+        }
+        lock (_writing)
+        {
+            foreach (var line in banners.Unclosed())
+            {
+                target.WriteLine(line);
+            }
+            foreach (var gist in failure.Summary is null ? banners.Gists : [])
+            {
+                error.WriteLine($"sharpspeed launch: mpirun: {gist}");
             }
         }
     });
