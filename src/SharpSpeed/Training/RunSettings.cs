@@ -22,8 +22,18 @@ public sealed record RunSettings(
     int ZeroStage,
     DeepSpeedConfig? DeepSpeed)
 {
+    private static readonly string[] DependOnTotalSteps = ["max_steps", "num_train_epochs", "warmup_ratio"];
+
     public int GlobalBatchSize => MicroBatchSize * GradientAccumulationSteps * WorldSize;
 
+    /// <summary>Optimizer steps between log lines: --logging_steps when given, else the DeepSpeed file's steps_per_print, else the flag's default.</summary>
+    public int LoggingSteps { get; init; } = 500;
+
+    /// <param name="totalSteps">
+    /// The run's optimizer steps; null before the data is known (for the batch sizes and precision only): then a DeepSpeed
+    /// step count or warm-up is not compared with flags that depend on the total (--max_steps, --num_train_epochs,
+    /// --warmup_ratio), which the second resolve, with the total, checks.
+    /// </param>
     public static RunSettings Resolve(TrainingArguments args, int worldSize, IReadOnlySet<string> givenFlags, long? totalSteps, int hiddenSize)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -32,7 +42,10 @@ public sealed record RunSettings(
         if (args.Deepspeed is null)
         {
             return new RunSettings(args.PerDeviceTrainBatchSize, args.GradientAccumulationSteps, worldSize, args.LearningRate,
-                adamW, args.MaxGradNorm, precision, ZeroStage: 0, DeepSpeed: null);
+                adamW, args.MaxGradNorm, precision, ZeroStage: 0, DeepSpeed: null)
+            {
+                LoggingSteps = args.LoggingSteps,
+            };
         }
         var hf = new HfTrainingValues
         {
@@ -48,9 +61,9 @@ public sealed record RunSettings(
             Bf16 = args.Bf16,
             WarmupSteps = checked((int)args.WarmupSteps),
             WarmupRatio = args.WarmupRatio,
-            TotalTrainingSteps = totalSteps,
+            TotalTrainingSteps = totalSteps ?? 1,
             HiddenSize = hiddenSize,
-            ExplicitArguments = givenFlags,
+            ExplicitArguments = totalSteps is null ? givenFlags.Except(DependOnTotalSteps).ToHashSet() : givenFlags,
         };
         var config = DeepSpeedConfigParser.Load(args.Deepspeed, worldSize, hf);
         var optimizer = config.Optimizer;
@@ -60,7 +73,10 @@ public sealed record RunSettings(
                 optimizer.DecoupledWeightDecay, optimizer.BiasCorrection);
         return new RunSettings(config.TrainMicroBatchSizePerGpu, config.GradientAccumulationSteps, worldSize,
             optimizer?.LearningRate ?? args.LearningRate, resolvedAdamW, config.GradientClipping, config.Precision,
-            config.Zero.Stage, config);
+            config.Zero.Stage, config)
+        {
+            LoggingSteps = config.StepsPerPrint is { } every && !givenFlags.Contains("logging_steps") ? every : args.LoggingSteps,
+        };
     }
 
     /// <summary>DeepSpeed's scheduler when the config has one, else HF's --lr_scheduler_type with its warm-up.</summary>

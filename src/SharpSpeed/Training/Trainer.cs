@@ -73,7 +73,7 @@ public sealed class Trainer
         // Precision and batch sizes first (a DeepSpeed file may set them); the real step count once the data is known.
         var modelDir = resumePath ?? _args.ModelNameOrPath;
         var hidden = (modelDir is null ? NamedModelConfigs.Tiny : ModelConfig.LoadFromDirectory(modelDir)).HiddenSize;
-        var provisional = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps: 1, hidden);
+        var provisional = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps: null, hidden);
         var dtype = provisional.Precision switch
         {
             TrainingPrecision.Bf16 => ScalarType.BFloat16,
@@ -106,6 +106,10 @@ public sealed class Trainer
         var epochs = (int)((totalSteps + stepsPerEpoch - 1) / stepsPerEpoch);
         var settings = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps, hidden);
         var schedule = settings.Schedule(_args, totalSteps);
+        foreach (var note in settings.DeepSpeed?.Notes ?? [])
+        {
+            Say(note);
+        }
         Say($"data: {data.Train.Count} training examples ({data.Prepared.Origin} token cache), " +
             $"{data.Validation?.Count ?? 0} validation; {stepsPerEpoch} steps per epoch, {totalSteps} steps in {epochs} epoch(s); " +
             $"global batch {settings.GlobalBatchSize} = micro {settings.MicroBatchSize} x accumulation " +
@@ -200,7 +204,7 @@ public sealed class Trainer
     {
         MaxSteps = totalSteps,
         NumTrainEpochs = _args.NumTrainEpochs,
-        LoggingSteps = _args.LoggingSteps,
+        LoggingSteps = settings.LoggingSteps,
         SaveSteps = _args.SaveSteps,
         EvalSteps = _args.EvalSteps,
         TrainBatchSize = settings.MicroBatchSize,

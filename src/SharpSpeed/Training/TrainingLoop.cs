@@ -9,9 +9,11 @@ using SharpSpeed.Training.Reporting;
 namespace SharpSpeed.Training;
 
 /// <summary>
-/// Epochs of optimizer steps from the resume position on: logging every --logging_steps (token-weighted mean loss
-/// of the window), evaluation every --eval_steps and at each epoch's end, checkpoints every --save_steps. An epoch's
-/// micro-batches that do not fill a whole accumulation are left out, so every step sees the same global batch size.
+/// Epochs of optimizer steps from the resume position on: logging every --logging_steps, or the DeepSpeed config's
+/// steps_per_print when the flag is not given (token-weighted mean loss of the window; with wall_clock_breakdown also
+/// the window's mean forward / backward / step times), DeepSpeed's monitors every step, evaluation every --eval_steps
+/// and at each epoch's end, checkpoints every --save_steps. An epoch's micro-batches that do not fill a whole
+/// accumulation are left out, so every step sees the same global batch size.
 /// </summary>
 internal sealed class TrainingLoop(
     TrainingArguments args, RunSettings settings, LlamaForCausalLM model, TrainingEngine engine, ProcessGroup group,
@@ -29,6 +31,8 @@ internal sealed class TrainingLoop(
         var tensorBoard = _isMain && args.ReportTo.Contains("tensorboard", StringComparison.OrdinalIgnoreCase)
             ? new TensorBoardLog(Path.Combine(args.OutputDir, "runs"))
             : null;
+        var monitors = _isMain ? DeepSpeedMonitors.Open(settings.DeepSpeed) : null;
+        var fp16 = settings.Precision == Engine.Precision.TrainingPrecision.Fp16;
         var progress = new ProgressDisplay(log, interactive && !args.DisableTqdm, totalSteps, state.GlobalStep);
         var optimizerStep = new OptimizerStep(model, engine, group, data);
         var result = new LoopResult();
@@ -53,8 +57,11 @@ internal sealed class TrainingLoop(
                 window.Add(outcome);
                 epochWindow.Add(outcome);
                 result.Add(outcome);
+                var times = new StepTimes(outcome.ForwardMs, outcome.BackwardMs, outcome.OptimizerMs);
+                monitors?.Write(state.GlobalStep * settings.GlobalBatchSize, outcome.Loss, outcome.Engine.LearningRate,
+                    fp16 ? outcome.Engine.LossScale : null, times);
 
-                var logged = state.GlobalStep % args.LoggingSteps == 0 || state.GlobalStep == totalSteps;
+                var logged = state.GlobalStep % settings.LoggingSteps == 0 || state.GlobalStep == totalSteps;
                 var line = window.Metrics(state.GlobalStep, state.Epoch, outcome) with
                 {
                     SkippedSteps = result.SkippedSteps,
@@ -65,6 +72,10 @@ internal sealed class TrainingLoop(
                     tensorBoard?.Write(line);
                     state.LogTrain(line);
                     result.Logged.Add(line);
+                    if (settings.DeepSpeed?.WallClockBreakdown == true)
+                    {
+                        Say(progress, window.TimeSplit(state.GlobalStep));
+                    }
                     window = new Window();
                 }
                 if (_isMain)
@@ -135,6 +146,8 @@ internal sealed class TrainingLoop(
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private double _lossTimesTokens;
         private long _labelTokens;
+        private double _forwardMs, _backwardMs, _stepMs;
+        private int _steps;
 
         public long InputTokens { get; private set; }
 
@@ -145,7 +158,15 @@ internal sealed class TrainingLoop(
             _lossTimesTokens += outcome.Loss * outcome.LabelTokens;
             _labelTokens += outcome.LabelTokens;
             InputTokens += outcome.InputTokens;
+            _forwardMs += outcome.ForwardMs;
+            _backwardMs += outcome.BackwardMs;
+            _stepMs += outcome.OptimizerMs;
+            _steps++;
         }
+
+        /// <summary>wall_clock_breakdown's line: rank 0's mean milliseconds per optimizer step since the last log.</summary>
+        public string TimeSplit(long step) => string.Create(CultureInfo.InvariantCulture,
+            $"step {step}: time (ms) | forward: {_forwardMs / _steps:F2} | backward: {_backwardMs / _steps:F2} | step: {_stepMs / _steps:F2}");
 
         public StepMetrics Metrics(long step, double epoch, StepOutcome last) =>
             new(step, Math.Round(epoch, 4), MeanLoss ?? double.NaN, last.Engine.LearningRate, last.Engine.GradNorm,

@@ -85,6 +85,8 @@ public sealed class LaunchJobTests
             output.Contains("sharpspeed launch: rank 1 exited with code 7", StringComparison.Ordinal) ||
             output.Contains("sharpspeed launch: the job failed with exit code 7; mpirun did not name the rank", StringComparison.Ordinal),
             output);
+        // mpirun's boxed help text is hidden: the one line above says it all.
+        Assert.DoesNotContain("------------------------------------------------------------", output, StringComparison.Ordinal);
     }
 
     [Fact]

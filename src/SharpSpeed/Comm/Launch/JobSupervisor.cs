@@ -75,7 +75,7 @@ public sealed class JobSupervisor(TextWriter output, TextWriter error)
         using (process)
         {
             var failure = new RankFailure();
-            var relayOutput = Relay(process.StandardOutput, output, null);
+            var relayOutput = Relay(process.StandardOutput, output, failure);
             var relayError = Relay(process.StandardError, error, failure);
             // Ask mpirun to stop (it forwards SIGTERM to the ranks) when our caller or a signal cancels the run.
             using var onCancel = cancellation.Register(() => Terminate(process));
@@ -94,18 +94,38 @@ public sealed class JobSupervisor(TextWriter output, TextWriter error)
         }
     }
 
-    private Task Relay(StreamReader source, TextWriter target, RankFailure? failure) => Task.Run(() =>
+    /// <summary>
+    /// Relays one of mpirun's streams without its boxed banners (the failing rank and why get one line instead, see
+    /// <see cref="RankFailure"/>). At the end of the stream, a box cut off is relayed as it
+    /// was, and when no rank was named, each box mpirun printed still says why in one line.
+    /// </summary>
+    private Task Relay(StreamReader source, TextWriter target, RankFailure failure) => Task.Run(() =>
     {
+        var banners = new MpirunBanners();
         while (source.ReadLine() is { } line)
         {
             lock (_writing)
             {
-                target.WriteLine(line);
-                if (failure?.Observe(line) is { } summary)
+                if (!banners.Hides(line))
+                {
+                    target.WriteLine(line);
+                }
+                if (failure.Observe(line) is { } summary)
                 {
                     error.WriteLine($"sharpspeed launch: {summary}");
                 }
                 target.Flush();
+            }
+        }
+        lock (_writing)
+        {
+            foreach (var line in banners.Unclosed())
+            {
+                target.WriteLine(line);
+            }
+            foreach (var gist in failure.Summary is null ? banners.Gists : [])
+            {
+                error.WriteLine($"sharpspeed launch: mpirun: {gist}");
             }
         }
     });

@@ -3,10 +3,12 @@ using System.Text.RegularExpressions;
 namespace SharpSpeed.Comm.Launch;
 
 /// <summary>
-/// Recognises OpenMPI's reports of a failed rank in mpirun's output and says which rank failed and how, in one line.
+/// Recognises OpenMPI's reports of a failed rank in mpirun's output and says which rank failed and how, in one line,
+/// with the rank's own last error line (SharpSpeed's commands end with "sharpspeed CMD (rank N): why") when it gave one.
 /// </summary>
 public sealed partial class RankFailure
 {
+    private readonly Dictionary<int, string> _reasons = [];
     private int? _exitedRank;
 
     /// <summary>The line to print once mpirun reported a failed rank, else null.</summary>
@@ -16,6 +18,19 @@ public sealed partial class RankFailure
     public string? Observe(string line)
     {
         ArgumentNullException.ThrowIfNull(line);
+        var said = RankSaysPattern().Match(line);
+        if (said.Success)
+        {
+            _reasons[int.Parse(said.Groups["rank"].Value, System.Globalization.CultureInfo.InvariantCulture)] = said.Groups["why"].Value;
+            return null;
+        }
+        var abort = AbortPattern().Match(line);
+        if (abort.Success)
+        {
+            var aborted = int.Parse(abort.Groups["rank"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            return Report($"rank {aborted} called MPI_Abort with error code {abort.Groups["code"].Value}{Why(aborted)}; " +
+                          "mpirun stopped the other ranks");
+        }
         var signal = SignalPattern().Match(line);
         if (signal.Success)
         {
@@ -31,7 +46,7 @@ public sealed partial class RankFailure
         var exit = ExitCodePattern().Match(line);
         if (exit.Success && _exitedRank is { } rank)
         {
-            return Report($"rank {rank} exited with code {exit.Groups["code"].Value}; mpirun stopped the other ranks");
+            return Report($"rank {rank} exited with code {exit.Groups["code"].Value}{Why(rank)}; mpirun stopped the other ranks");
         }
         return null;
     }
@@ -46,6 +61,8 @@ public sealed partial class RankFailure
             : Report($"the job failed with exit code {exitCode}; mpirun did not name the rank (see the ranks' own " +
                      "messages above: SharpSpeed ranks name themselves when they fail)");
 
+    private string Why(int rank) => _reasons.TryGetValue(rank, out var why) ? $" ({why})" : "";
+
     private string? Report(string summary)
     {
         if (Summary is not null)
@@ -59,6 +76,14 @@ public sealed partial class RankFailure
     // "mpirun noticed that process rank 1 with PID 0 on node vm exited on signal 9 (Killed)."
     [GeneratedRegex(@"process rank (?<rank>\d+) with PID \d+ on node (?<node>\S+) exited on signal (?<signal>\d+) \((?<name>[^)]*)\)")]
     private static partial Regex SignalPattern();
+
+    // "sharpspeed train (rank 1): <message>", a SharpSpeed rank's own last line.
+    [GeneratedRegex(@"^sharpspeed [a-z-]+(?: [a-z-]+)? \(rank (?<rank>\d+)\): (?<why>.+)$")]
+    private static partial Regex RankSaysPattern();
+
+    // "MPI_ABORT was invoked on rank 1 in communicator MPI_COMM_WORLD with errorcode 3."
+    [GeneratedRegex(@"MPI_ABORT was invoked on rank (?<rank>\d+) in communicator \S+\s+with errorcode (?<code>-?\d+)")]
+    private static partial Regex AbortPattern();
 
     // "  Process name: [[1509,1],1]" then "  Exit code:    7"
     [GeneratedRegex(@"^\s*Process name:\s*\[\[\d+,\d+\],(?<rank>\d+)\]")]

@@ -1,5 +1,4 @@
 using SharpSpeed.Comm.Mpi;
-using SharpSpeed.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -4,8 +4,10 @@ using System.Text.Json;
 namespace SharpSpeed.Engine.Config;
 
 /// <summary>
-/// One JSON object of a DeepSpeed config, read key by key. Every key read is remembered so that
-/// <see cref="RejectUnknownKeys"/> can name the first key nobody asked for; errors name the file and the key path.
+/// One JSON object of a DeepSpeed config, read key by key. Every key asked for is remembered (present or not), so that
+/// <see cref="CheckUnknownKeys"/> knows the section's vocabulary: a key nobody asked for is either a near-miss of a known
+/// key (an error naming both) or unknown (a warning, or an error where DeepSpeed itself refuses extra keys).
+/// Errors name the file and the key path; notices and warnings go to <see cref="Notes"/>, shared by the whole file.
 /// </summary>
 internal sealed class ConfigSection
 {
@@ -13,10 +15,11 @@ internal sealed class ConfigSection
     private readonly List<string> _order = [];
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
-    public ConfigSection(string file, string path, JsonElement element)
+    public ConfigSection(string file, string path, JsonElement element, List<string>? notes = null)
     {
         File = file;
         Path = path;
+        Notes = notes ?? [];
         if (element.ValueKind != JsonValueKind.Object)
         {
             throw new DeepSpeedConfigException(
@@ -41,6 +44,9 @@ internal sealed class ConfigSection
 
     public string File { get; }
 
+    /// <summary>One line per key that has no effect and per unknown key, in file order, for the run's start.</summary>
+    public List<string> Notes { get; }
+
     public string Path { get; }
 
     public bool IsEmpty => _values.Count == 0;
@@ -52,6 +58,18 @@ internal sealed class ConfigSection
     /// <summary>The error for a DeepSpeed setting we recognise but do not run: never silently ignored.</summary>
     public DeepSpeedConfigException NotImplemented(string key, string what) =>
         Error(key, $"is a DeepSpeed setting SharpSpeed knows but does not implement yet ({what}); remove it or turn it off");
+
+    public bool Contains(string key) => _values.ContainsKey(key);
+
+    /// <summary>A DeepSpeed key SharpSpeed accepts but does not act on: one line says so when the file has it.</summary>
+    public void NoEffect(string key, string reason)
+    {
+        _read.Add(key);
+        if (_values.ContainsKey(key))
+        {
+            Notes.Add($"{KeyPath(key)}: no effect in SharpSpeed ({reason})");
+        }
+    }
 
     public bool Has(string key) => _values.TryGetValue(key, out var value) && value.ValueKind != JsonValueKind.Null;
 
@@ -149,19 +167,52 @@ internal sealed class ConfigSection
     }
 
     public ConfigSection? Section(string key) =>
-        TryTake(key, out var value) ? new ConfigSection(File, KeyPath(key), value) : null;
+        TryTake(key, out var value) ? new ConfigSection(File, KeyPath(key), value, Notes) : null;
 
     /// <summary>Marks a key as read without interpreting it (a setting that only matters where we refuse to run).</summary>
     public void Ignore(string key) => _read.Add(key);
 
-    public void RejectUnknownKeys()
+    /// <summary>
+    /// Refuses, before anything is read, a key that is not in <paramref name="known"/> but is a small edit away from
+    /// one: a misspelt section would otherwise first surface as a confusing consequence of its absence.
+    /// </summary>
+    public void RejectMisspellings(IReadOnlyCollection<string> known)
     {
+        foreach (var key in _order.Where(k => !known.Contains(k)))
+        {
+            if (KeySpelling.ClosestKnown(key, known) is { } near)
+            {
+                throw Misspelt(key, near);
+            }
+        }
+    }
+
+    private DeepSpeedConfigException Misspelt(string key, string near) =>
+        new($"{File}: \"{KeyPath(key)}\" is not a DeepSpeed key; did you mean \"{KeyPath(near)}\"?");
+
+    /// <summary>
+    /// Every key nobody asked for: a small edit away from a known one (this section's, or <paramref name="alsoKnown"/>)
+    /// is an error naming both; otherwise an error when <paramref name="strict"/> (DeepSpeed's own pydantic sections and
+    /// constructor arguments refuse extra keys), else a warning line (DeepSpeed ignores unknown keys there).
+    /// </summary>
+    public void CheckUnknownKeys(bool strict = false, IEnumerable<string>? alsoKnown = null)
+    {
+        var known = alsoKnown is null ? _read : _read.Concat(alsoKnown).ToHashSet(StringComparer.Ordinal);
         foreach (var key in _order)
         {
-            if (!_read.Contains(key))
+            if (_read.Contains(key))
+            {
+                continue;
+            }
+            if (KeySpelling.ClosestKnown(key, known) is { } near)
+            {
+                throw Misspelt(key, near);
+            }
+            if (strict)
             {
                 throw new DeepSpeedConfigException($"{File}: unknown key \"{KeyPath(key)}\"");
             }
+            Notes.Add($"{KeyPath(key)}: unknown key, ignored (not a DeepSpeed setting; DeepSpeed ignores it too)");
         }
     }
 

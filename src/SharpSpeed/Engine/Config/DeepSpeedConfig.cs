@@ -20,14 +20,25 @@ public sealed record DeepSpeedConfig(
     Bf16Config Bf16,
     ZeroConfig Zero)
 {
-    public int StepsPerPrint { get; init; } = 10;
+    /// <summary>steps_per_print when the file gives it: the trainer's log interval unless --logging_steps is given.</summary>
+    public int? StepsPerPrint { get; init; }
+
+    /// <summary>wall_clock_breakdown: print (and monitor) the forward / backward / optimizer-step split.</summary>
     public bool WallClockBreakdown { get; init; }
-    public bool MemoryBreakdown { get; init; }
-    public bool DumpState { get; init; }
     public bool PrescaleGradients { get; init; }
     public double GradientPredivideFactor { get; init; } = 1.0;
-    public bool ZeroAllowUntestedOptimizer { get; init; }
-    public bool DataloaderDropLast { get; init; }
+
+    /// <summary>The tensorboard section when enabled: DeepSpeed's Train/Samples/* scalars under its output_path/job_name.</summary>
+    public MonitorConfig? TensorBoard { get; init; }
+
+    /// <summary>The csv_monitor section when enabled: one CSV file per scalar under its output_path/job_name.</summary>
+    public MonitorConfig? CsvMonitor { get; init; }
+
+    /// <summary>
+    /// Lines for the start of the run: each key present that has no effect here and why, each unknown key, and where
+    /// batch sizes absent from the file came from.
+    /// </summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 
     public TrainingPrecision Precision =>
         Fp16.Enabled ? TrainingPrecision.Fp16 : Bf16.Enabled ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32;

@@ -3,8 +3,10 @@ using System.Text.Json;
 namespace SharpSpeed.Engine.Config;
 
 /// <summary>
-/// Reads a DeepSpeed JSON config as DeepSpeed documents it, with HF Trainer's <c>"auto"</c> filling.
-/// Unknown keys are errors naming the key path; keys DeepSpeed knows but SharpSpeed does not run yet are errors that say so.
+/// Reads a DeepSpeed JSON config as HF Trainer's DeepSpeed integration hands it to DeepSpeed: <c>"auto"</c> filled from the
+/// training arguments, batch keys the file leaves out taken from them, and contradictions refused naming both values.
+/// Every DeepSpeed key either acts or leaves one line in <see cref="DeepSpeedConfig.Notes"/>; a near-miss of a DeepSpeed
+/// key is an error naming both; keys that would change what is trained and are not run here are refused.
 /// </summary>
 public static class DeepSpeedConfigParser
 {
@@ -35,6 +37,7 @@ public static class DeepSpeedConfigParser
         }
         using var document = ParseJson(json, fileName);
         var root = new ConfigSection(fileName, "", document.RootElement);
+        root.RejectMisspellings(TopLevelKeyPolicy.AllKeys);
         var filler = new AutoValueFiller(trainer);
 
         var (trainBatch, microBatch, accumulation) = ReadBatchSizes(root, filler, worldSize);
@@ -53,23 +56,23 @@ public static class DeepSpeedConfigParser
         var optimizerLr = optimizer?.LearningRate ?? trainer?.LearningRate ?? OptimizerSectionReader.DefaultLearningRate;
         var scheduler = SchedulerSectionReader.Read(root, filler, optimizerLr);
         var zero = ZeroSectionReader.Read(root, trainer);
+        var tensorBoard = MonitorConfig.Read(root, "tensorboard");
+        var csv = MonitorConfig.Read(root, "csv_monitor");
 
         var config = new DeepSpeedConfig(trainBatch, microBatch, accumulation, worldSize, clipping, optimizer, scheduler,
             fp16, bf16, zero)
         {
-            StepsPerPrint = PositiveInt(root, "steps_per_print") ?? 10,
+            StepsPerPrint = PositiveInt(root, "steps_per_print"),
             WallClockBreakdown = root.Bool("wall_clock_breakdown") ?? false,
-            MemoryBreakdown = root.Bool("memory_breakdown") ?? false,
-            DumpState = root.Bool("dump_state") ?? false,
             PrescaleGradients = root.Bool("prescale_gradients") ?? false,
             GradientPredivideFactor = ReadPredivideFactor(root),
-            ZeroAllowUntestedOptimizer = root.Bool("zero_allow_untested_optimizer") ?? false,
-            DataloaderDropLast = root.Bool("dataloader_drop_last") ?? false,
+            TensorBoard = tensorBoard,
+            CsvMonitor = csv,
         };
-        UnsupportedFeatures.Check(root);
-        root.RejectUnknownKeys();
+        TopLevelKeyPolicy.Apply(root);
+        root.CheckUnknownKeys(alsoKnown: TopLevelKeyPolicy.AllKeys);
         filler.ThrowOnMismatches(fileName);
-        return config;
+        return config with { Notes = [.. root.Notes] };
     }
 
     private static JsonDocument ParseJson(string json, string fileName)
@@ -88,6 +91,8 @@ public static class DeepSpeedConfigParser
     /// <summary>
     /// DeepSpeed's rule train_batch_size = micro * accumulation * world: two of the three determine the third
     /// (by DeepSpeed's integer division), all three must agree, and at least one of train / micro must be given.
+    /// With training arguments, a micro-batch or accumulation key the file leaves out takes the trainer's value, as HF's
+    /// integration (through accelerate) fills it, and one note says so.
     /// </summary>
     private static (int Train, int Micro, int Accumulation) ReadBatchSizes(ConfigSection root, AutoValueFiller filler, int world)
     {
@@ -97,6 +102,27 @@ public static class DeepSpeedConfigParser
             "gradient_accumulation_steps");
         var train = filler.Integer(root, "train_batch_size",
             t => (long)world * t.PerDeviceTrainBatchSize * t.GradientAccumulationSteps, HfTrainingValues.TrainBatchSizeName);
+        if (filler.Trainer is { } hf)
+        {
+            var taken = new List<string>();
+            if (micro is null)
+            {
+                micro = hf.PerDeviceTrainBatchSize;
+                taken.Add($"train_micro_batch_size_per_gpu={micro} from --per_device_train_batch_size");
+            }
+            if (accumulation is null)
+            {
+                accumulation = hf.GradientAccumulationSteps;
+                taken.Add($"gradient_accumulation_steps={accumulation} from --gradient_accumulation_steps");
+            }
+            if (taken.Count > 0)
+            {
+                var total = train is null ? $"; train_batch_size = {micro} x {accumulation} x {world} rank(s) = {micro * accumulation * world}" : "";
+                root.Notes.Add($"{root.File}: batch keys not in the file: {string.Join(", ", taken)}{total}");
+            }
+            // HF reports a batch size contradicting the flags as a mismatch, before DeepSpeed's own rule could.
+            filler.ThrowOnMismatches(root.File);
+        }
 
         switch (train, micro, accumulation)
         {

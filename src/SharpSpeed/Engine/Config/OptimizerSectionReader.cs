@@ -27,7 +27,7 @@ internal static class OptimizerSectionReader
                 : section.Error("type", $"\"{type}\" is not an optimizer SharpSpeed runs (Adam, AdamW)");
         }
         var parameters = section.Section("params") ?? ConfigSection.Empty(root.File, section.KeyPath("params"));
-        section.RejectUnknownKeys();
+        section.CheckUnknownKeys(strict: true);
 
         var lr = filler.Double(parameters, "lr", t => t.LearningRate, "learning_rate") ?? DefaultLearningRate;
         var betas = filler.Numbers(parameters, "betas", t => [t.AdamBeta1, t.AdamBeta2], "adam_beta1+adam_beta2")
@@ -44,7 +44,7 @@ internal static class OptimizerSectionReader
         {
             throw parameters.NotImplemented("amsgrad", "the AMSGrad variant");
         }
-        parameters.RejectUnknownKeys();
+        parameters.CheckUnknownKeys(strict: true);
 
         if (lr < 0)
         {

@@ -44,7 +44,12 @@ internal static class PrecisionSectionReader
         {
             throw section.NotImplemented("fp16_master_weights_and_grads", "fp16 master weights (DeepSpeedCPUAdam only)");
         }
-        section.RejectUnknownKeys();
+        if (config.AutoCast)
+        {
+            section.NoEffect("auto_cast", "the model's only inputs are token ids, which are never cast; its weights are fp16 already");
+        }
+        // DeepSpeed reads fp16 with get_scalar_param, so other keys are ignored there too: warn, do not refuse.
+        section.CheckUnknownKeys();
         return config;
     }
 
@@ -65,6 +70,8 @@ internal static class PrecisionSectionReader
             Enabled: filler.Bool(section, "enabled", t => t.Bf16, "bf16") ?? false,
             ImmediateGradUpdate: section.Bool("immediate_grad_update") ?? false,
             CheckGradOverflow: section.Bool("check_grad_overflow") ?? false);
+        section.NoEffect("immediate_grad_update", "gradients are always reduced into the engine's buffers as backward produces them");
+        section.NoEffect("check_grad_overflow", "every step checks the gradient norm for inf/NaN and skips the step on one");
         if (section.Bool("bf16_master_weights_and_grads") == true)
         {
             throw section.NotImplemented("bf16_master_weights_and_grads", "bf16 master weights");
@@ -73,7 +80,7 @@ internal static class PrecisionSectionReader
         {
             throw section.NotImplemented("bf16_optimizer_states", "bf16 optimizer states");
         }
-        section.RejectUnknownKeys();
+        section.CheckUnknownKeys();
         return config;
     }
 }

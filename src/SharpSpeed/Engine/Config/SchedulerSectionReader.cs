@@ -20,7 +20,7 @@ internal static class SchedulerSectionReader
                 : section.Error("type", $"\"{typeName}\" is not a DeepSpeed scheduler (WarmupLR, WarmupDecayLR, WarmupCosineLR)");
         }
         var p = section.Section("params") ?? ConfigSection.Empty(root.File, section.KeyPath("params"));
-        section.RejectUnknownKeys();
+        section.CheckUnknownKeys(strict: true);
 
         long? total = null;
         if (type != DeepSpeedSchedulerType.WarmupLR)
@@ -71,7 +71,7 @@ internal static class SchedulerSectionReader
             minLr = filler.Double(p, "warmup_min_lr", _ => 0.0, "warmup_min_lr", mustMatch: false) ?? 0.0;
             maxLr = filler.Double(p, "warmup_max_lr", t => t.LearningRate, "learning_rate") ?? optimizerLr;
         }
-        p.RejectUnknownKeys();
+        p.CheckUnknownKeys(strict: true);
         return new SchedulerConfig(type, minLr, maxLr, warmup, warmupType, total, minRatio, cosMinRatio);
     }
 

@@ -1,18 +1,60 @@
+using SharpSpeed.Engine.Placement;
+using SharpSpeed.Engine.Zero;
+
 namespace SharpSpeed.Engine.Config;
 
 /// <summary>
-/// Reads and validates <c>zero_optimization</c> (DeepSpeedZeroConfig's keys and defaults). Stages 0-3 and CPU
-/// offloading are accepted; NVMe offloading, ZeRO++ quantisation, hpZ and MiCS are refused as known but not implemented.
+/// Reads <c>zero_optimization</c> (DeepSpeedZeroConfig's keys, aliases and defaults). Stages 0-3, CPU offload of the
+/// optimizer and (stage 3) of the parameters act; keys that only tune DeepSpeed's own implementation have no effect
+/// and say so; ZeRO++ quantisation, hpZ, MiCS, LoCo, ZenFlow and NVMe offload are refused. Unknown keys are errors, as
+/// DeepSpeed's pydantic model forbids extra keys.
 /// </summary>
 internal static class ZeroSectionReader
 {
-    /// <summary>Stage-3 keys DeepSpeed reads that change nothing SharpSpeed does (accepted, as DeepSpeed accepts them at any stage).</summary>
-    private static readonly string[] InertStage3Keys =
+    private static readonly Dictionary<string, string> NoEffectKeys = new(StringComparer.Ordinal)
+    {
+        ["contiguous_gradients"] = "gradients always live in one flat contiguous buffer per rank",
+        ["use_multi_rank_bucket_allreduce"] = "each bucket is one collective over all ranks",
+        ["load_from_fp32_weights"] = "a resumed run always restores its fp32 master weights from the checkpoint",
+        ["ignore_unused_parameters"] = "every parameter of the model takes part in every step",
+        ["round_robin_gradients"] = "partitions are contiguous stripes of the flat buffer, in one fixed order",
+        ["sub_group_size"] = "the optimizer updates each rank's partition in one vectorised pass",
+        ["elastic_checkpoint"] = "checkpoints resume at the world size that wrote them; `convert` consolidates them",
+        ["stage3_model_persistence_threshold"] = "persistence is decided per parameter by stage3_param_persistence_threshold",
+        ["stage3_module_granularity_threshold"] = "parameters are gathered per decoder layer, the model's own seam",
+        ["stage3_use_all_reduce_for_fetch_params"] = "parameters are gathered with all-gather",
+        ["stage3_allgather_sequential"] = "parameters are gathered with all-gather",
+        ["stage3_partition_stream_chunk_size"] = "no CUDA streams are used to partition",
+        ["memory_efficient_linear"] = "linear layers run TorchSharp's own kernels",
+        ["override_module_apply"] = "modules are not patched",
+        ["pipeline_loading_checkpoint"] = "no pipeline parallelism",
+        ["log_trace_cache_warnings"] = "the gather order is recorded per step, without a trace cache",
+        ["enable_sanity_checks"] = "the engine checks its own partition invariants",
+        ["save_muon_momentum_buffer_in_memory"] = "only AdamW runs",
+        ["leaf_module"] = "parameters are gathered per decoder layer",
+        ["mics_hierarchical_params_gather"] = "MiCS is not run",
+        ["cpu_offload_use_pin_memory"] = "read with cpu_offload / cpu_offload_param only",
+    };
+
+    private static readonly string[] Stage3ActingKeys =
     [
-        "stage3_model_persistence_threshold", "stage3_module_granularity_threshold", "stage3_use_all_reduce_for_fetch_params",
-        "stage3_allgather_sequential", "stage3_partition_stream_chunk_size", "memory_efficient_linear", "override_module_apply",
-        "pipeline_loading_checkpoint", "log_trace_cache_warnings", "enable_sanity_checks",
-        "save_muon_momentum_buffer_in_memory", "leaf_module", "mics_hierarchical_params_gather",
+        "stage3_prefetch_bucket_size", "prefetch_bucket_size", "stage3_param_persistence_threshold", "param_persistence_threshold",
+        "stage3_max_live_parameters", "max_live_parameters", "stage3_max_reuse_distance", "max_reuse_distance",
+        "stage3_gather_16bit_weights_on_model_save", "stage3_gather_fp16_weights_on_model_save", "gather_16bit_weights_on_model_save",
+    ];
+
+    private static readonly string[] GatherOnSaveKeys = Stage3ActingKeys[^3..];
+
+    private static readonly string[] OffOnlyKeys =
+    [
+        "zero_hpz_partition_size", "mics_shard_size", "legacy_stage1", "zero_quantized_weights",
+        "zero_quantized_nontrainable_weights", "zero_quantized_gradients",
+    ];
+
+    private static readonly string[] OffloadNoEffectKeys =
+    [
+        "nvme_path", "buffer_count", "buffer_size", "max_in_cpu", "pipeline_read", "pipeline_write", "fast_init", "ratio",
+        "super_offload", "cpuadam_cores_perc",
     ];
 
     public static ZeroConfig Read(ConfigSection root, HfTrainingValues? trainer)
@@ -31,11 +73,11 @@ internal static class ZeroSectionReader
         var config = new ZeroConfig(
             Stage: stage,
             AllgatherPartitions: section.Bool("allgather_partitions") ?? defaults.AllgatherPartitions,
-            AllgatherBucketSize: BucketSize(section, "allgather_bucket_size", trainer) ?? defaults.AllgatherBucketSize,
-            // DeepSpeed's default: overlap_comm is on at stage 3 only.
+            AllgatherBucketSize: NonNegative(section, "allgather_bucket_size") ?? defaults.AllgatherBucketSize,
+            // DeepSpeed's default: overlap at stage 3 only.
             OverlapComm: section.Bool("overlap_comm") ?? stage == 3,
             ReduceScatter: section.Bool("reduce_scatter") ?? defaults.ReduceScatter,
-            ReduceBucketSize: BucketSize(section, "reduce_bucket_size", trainer) ?? defaults.ReduceBucketSize,
+            ReduceBucketSize: HiddenSquared(section, "reduce_bucket_size", 1.0, trainer) ?? defaults.ReduceBucketSize,
             ContiguousGradients: section.Bool("contiguous_gradients") ?? defaults.ContiguousGradients,
             UseMultiRankBucketAllreduce: section.Bool("use_multi_rank_bucket_allreduce") ?? defaults.UseMultiRankBucketAllreduce,
             LoadFromFp32Weights: section.Bool("load_from_fp32_weights") ?? defaults.LoadFromFp32Weights,
@@ -43,9 +85,9 @@ internal static class ZeroSectionReader
             RoundRobinGradients: section.Bool("round_robin_gradients") ?? defaults.RoundRobinGradients,
             SubGroupSize: NonNegative(section, "sub_group_size") ?? defaults.SubGroupSize)
         {
-            Stage3 = ReadStage3(section, trainer),
-            OffloadOptimizer = Offload(section, "offload_optimizer"),
-            OffloadParam = Offload(section, "offload_param"),
+            Stage3 = ReadStage3(section, stage, trainer),
+            OffloadOptimizer = ReadOffload(section, "offload_optimizer", "cpu_offload"),
+            OffloadParam = ReadOffload(section, "offload_param", "cpu_offload_param"),
         };
         if (config.OffloadParam is not null && stage != 3)
         {
@@ -53,16 +95,13 @@ internal static class ZeroSectionReader
         }
         if (config.OffloadOptimizer is not null && stage == 0)
         {
-            throw section.Error("offload_optimizer", "needs stage 1, 2 or 3 (DeepSpeed offloads the optimizer of a ZeRO partition), but stage is 0");
+            throw section.Error("offload_optimizer", "needs stage 1, 2 or 3 (the optimizer of a ZeRO partition is offloaded), but stage is 0");
         }
-        RefuseWhenTrue(section, "cpu_offload", "the deprecated cpu_offload flag (write offload_optimizer: {\"device\": \"cpu\"})");
-        RefuseWhenTrue(section, "cpu_offload_param", "the deprecated cpu_offload_param flag (write offload_param: {\"device\": \"cpu\"})");
-        RefuseWhenTrue(section, "cpu_offload_use_pin_memory", "the deprecated cpu_offload_use_pin_memory flag (write pin_memory in the offload section)");
         RefuseWhenTrue(section, "legacy_stage1", "the legacy ZeRO-1 implementation");
-        RefuseWhenTrue(section, "elastic_checkpoint", "elastic ZeRO checkpoints");
         RefuseWhenTrue(section, "zero_quantized_weights", "ZeRO++ quantized weights");
         RefuseWhenTrue(section, "zero_quantized_nontrainable_weights", "ZeRO++ quantized weights");
         RefuseWhenTrue(section, "zero_quantized_gradients", "ZeRO++ quantized gradients");
+        RefuseWhenTrue(section, "elastic_checkpoint", "elastic ZeRO checkpoints");
         if ((section.Int32("zero_hpz_partition_size") ?? 1) > 1)
         {
             throw section.NotImplemented("zero_hpz_partition_size", "ZeRO++ hierarchical partitioning");
@@ -71,32 +110,78 @@ internal static class ZeroSectionReader
         {
             throw section.NotImplemented("mics_shard_size", "MiCS sharding");
         }
-        if (section.Has("zeropp_loco_param") || section.Has("zenflow"))
+        if (section.Has("zeropp_loco_param"))
         {
-            var key = section.Has("zenflow") ? "zenflow" : "zeropp_loco_param";
-            throw section.NotImplemented(key, key == "zenflow" ? "ZenFlow" : "LoCo-ZeRO++");
+            throw section.NotImplemented("zeropp_loco_param", "LoCo-ZeRO++");
+        }
+        if (section.Has("zenflow"))
+        {
+            throw section.NotImplemented("zenflow", "ZenFlow");
         }
         section.Ignore("zeropp_loco_param");
         section.Ignore("zenflow");
-        foreach (var key in InertStage3Keys)
+        foreach (var (key, reason) in NoEffectKeys)
         {
-            section.Ignore(key);
+            section.NoEffect(key, reason);
         }
-        section.RejectUnknownKeys();
+        foreach (var key in OffOnlyKeys)
+        {
+            section.NoEffect(key, "its value leaves the feature off");
+        }
+        section.CheckUnknownKeys(strict: true);
         return config;
     }
 
-    /// <summary>A bucket size in elements; HF fills an "auto" reduce_bucket_size with hidden_size^2.</summary>
-    private static long? BucketSize(ConfigSection section, string key, HfTrainingValues? trainer)
+    /// <summary>
+    /// The stage3_* keys (DeepSpeed also takes them without the prefix). HF fills "auto" with 0.9·hidden² for the
+    /// prefetch bucket and 10·hidden for the persistence threshold. Below stage 3 they have no effect, and say so.
+    /// </summary>
+    private static Stage3Options ReadStage3(ConfigSection section, int stage, HfTrainingValues? trainer)
     {
-        if (section.IsAuto(key) && key == "reduce_bucket_size")
+        var defaults = new Stage3Options();
+        long? Pick(string name, Func<string, long?> read) =>
+            section.Contains("stage3_" + name) ? read("stage3_" + name) : read(name);
+        var options = new Stage3Options
         {
-            section.MarkRead(key);
-            var hidden = trainer?.HiddenSize
-                         ?? throw section.Error(key, "is \"auto\", which HF fills with hidden_size^2, but the model's hidden size was not given");
-            return (long)hidden * hidden;
+            PrefetchBucketSize = Pick("prefetch_bucket_size", k => HiddenSquared(section, k, 0.9, trainer)) ?? defaults.PrefetchBucketSize,
+            ParamPersistenceThreshold = Pick("param_persistence_threshold", k => TenHidden(section, k, trainer))
+                                        ?? defaults.ParamPersistenceThreshold,
+            MaxLiveParameters = Pick("max_live_parameters", k => NonNegative(section, k)) ?? defaults.MaxLiveParameters,
+            MaxReuseDistance = Pick("max_reuse_distance", k => NonNegative(section, k)) ?? defaults.MaxReuseDistance,
+            // Every alias is read (so none is reported unknown); the first one given wins.
+            GatherWeightsOnModelSave = GatherOnSaveKeys.Select(section.Bool).ToList().FirstOrDefault(v => v is not null)
+                                       ?? defaults.GatherWeightsOnModelSave,
+        };
+        if (stage != 3)
+        {
+            foreach (var key in Stage3ActingKeys)
+            {
+                if (section.Contains(key))
+                {
+                    section.Notes.Add($"{section.KeyPath(key)}: no effect in SharpSpeed (used at ZeRO stage 3; this config runs stage {stage})");
+                }
+            }
         }
-        return NonNegative(section, key);
+        return options;
+    }
+
+    /// <summary>A bucket size in elements; HF fills "auto" with factor · hidden_size².</summary>
+    private static long? HiddenSquared(ConfigSection section, string key, double factor, HfTrainingValues? trainer) =>
+        FromHidden(section, key, trainer, h => (long)(factor * h * h), factor == 1.0 ? "hidden_size^2" : $"{factor}·hidden_size^2");
+
+    private static long? TenHidden(ConfigSection section, string key, HfTrainingValues? trainer) =>
+        FromHidden(section, key, trainer, h => 10L * h, "10·hidden_size");
+
+    private static long? FromHidden(ConfigSection section, string key, HfTrainingValues? trainer, Func<long, long> fill, string rule)
+    {
+        if (!section.IsAuto(key))
+        {
+            return NonNegative(section, key);
+        }
+        section.MarkRead(key);
+        var hidden = trainer?.HiddenSize
+                     ?? throw section.Error(key, $"is \"auto\", which HF fills with {rule}, but the model's hidden size was not given");
+        return fill(hidden);
     }
 
     private static long? NonNegative(ConfigSection section, string key)
@@ -114,58 +199,38 @@ internal static class ZeroSectionReader
     }
 
     /// <summary>
-    /// The stage3_* keys; "auto" is filled as HF's integration fills it (prefetch 0.9 hidden^2, persistence 10 hidden).
-    /// The 16-bit save flag has two older names DeepSpeed still reads.
+    /// offload_optimizer / offload_param: device "cpu" acts (pin_memory too); "none" or absent keeps the state on the
+    /// device; "nvme" is refused. The deprecated boolean (cpu_offload / cpu_offload_param) means device cpu.
     /// </summary>
-    private static Zero.Stage3Options ReadStage3(ConfigSection section, HfTrainingValues? trainer)
+    private static HostOffload? ReadOffload(ConfigSection section, string key, string deprecatedFlag)
     {
-        var defaults = new Zero.Stage3Options();
-        long? Auto(string key, double timesHidden, bool squared)
+        var pinDeprecated = section.Bool("cpu_offload_use_pin_memory") ?? false;
+        if (section.Bool(deprecatedFlag) == true)
         {
-            if (!section.IsAuto(key))
+            if (section.Has(key))
             {
-                return NonNegative(section, key);
+                throw section.Error(deprecatedFlag, $"and \"{key}\" both given; keep \"{key}\" (the other is its deprecated name)");
             }
-            section.MarkRead(key);
-            var hidden = trainer?.HiddenSize ?? throw section.Error(key, "is \"auto\", which HF fills from hidden_size, but the model's hidden size was not given");
-            return (long)(timesHidden * (squared ? (double)hidden * hidden : hidden));
+            return new HostOffload(pinDeprecated);
         }
-        var gather = section.Bool("stage3_gather_16bit_weights_on_model_save")
-                     ?? section.Bool("stage3_gather_fp16_weights_on_model_save")
-                     ?? section.Bool("gather_16bit_weights_on_model_save")
-                     ?? defaults.GatherWeightsOnModelSave;
-        return new Zero.Stage3Options
-        {
-            PrefetchBucketSize = Auto("stage3_prefetch_bucket_size", 0.9, squared: true) ?? defaults.PrefetchBucketSize,
-            ParamPersistenceThreshold = Auto("stage3_param_persistence_threshold", 10, squared: false) ?? defaults.ParamPersistenceThreshold,
-            MaxLiveParameters = NonNegative(section, "stage3_max_live_parameters") ?? defaults.MaxLiveParameters,
-            MaxReuseDistance = NonNegative(section, "stage3_max_reuse_distance") ?? defaults.MaxReuseDistance,
-            GatherWeightsOnModelSave = gather,
-        };
-    }
-
-    /// <summary>An offload section: device cpu offloads (pin_memory honoured on GPUs), none or absent does not, nvme is refused.</summary>
-    private static Placement.HostOffload? Offload(ConfigSection section, string key)
-    {
         var offload = section.Section(key);
         if (offload is null)
         {
             return null;
         }
-        var device = offload.Has("device") ? offload.String("device") : "none";
-        foreach (var option in new[] { "nvme_path", "buffer_count", "buffer_size", "max_in_cpu", "pipeline_read",
-                                       "pipeline_write", "fast_init", "ratio", "super_offload", "cpuadam_cores_perc" })
-        {
-            offload.Ignore(option);
-        }
+        var device = offload.String("device") ?? "none";
         var pin = offload.Bool("pin_memory") ?? false;
-        offload.RejectUnknownKeys();
+        foreach (var option in OffloadNoEffectKeys)
+        {
+            offload.NoEffect(option, "NVMe offload tuning; offload here goes to CPU memory");
+        }
+        offload.CheckUnknownKeys(strict: true);
         return device switch
         {
             "none" => null,
-            "cpu" => new Placement.HostOffload(pin),
-            "nvme" => throw offload.NotImplemented("device", "offloading to NVMe (use \"device\": \"cpu\")"),
-            _ => throw offload.Error("device", $"must be \"cpu\", \"nvme\" or \"none\", not \"{device}\""),
+            "cpu" => new HostOffload(pin),
+            "nvme" => throw offload.NotImplemented("device", "offloading to NVMe; use \"cpu\""),
+            _ => throw offload.Error("device", $"\"{device}\" is not none, cpu or nvme"),
         };
     }
 }

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace SharpSpeed.Engine;
+namespace SharpSpeed;
 
 /// <summary>What this build of SharpSpeed was compiled against.</summary>
 public static class BuildInfo
