@@ -1,5 +1,6 @@
 using SharpSpeed.Data.Tokenization;
 using SharpSpeed.Models;
+using Xunit.Abstractions;
 
 namespace SharpSpeed.Tests.Models.Gguf;
 
@@ -7,7 +8,7 @@ namespace SharpSpeed.Tests.Models.Gguf;
 /// The exported GGUF files read by llama.cpp itself (LLamaSharp 0.30.0's CPU build): the same token ids as
 /// SharpSpeed's tokenizer, and the same greedy continuation as SharpSpeed's generator.
 /// </summary>
-public sealed class LlamaCppParityTests
+public sealed class LlamaCppParityTests(ITestOutputHelper output)
 {
     private const int NewTokens = 16;
 
@@ -47,6 +48,7 @@ public sealed class LlamaCppParityTests
             var expected = TextGenerator.Generate(model, ids, new GenerationOptions { MaxNewTokens = NewTokens, Temperature = 0 });
             var actual = llama.Greedy(ids, NewTokens);
             var agreeing = expected.Zip(actual).TakeWhile(pair => pair.First == pair.Second).Count();
+            output.WriteLine($"{outType}: first {agreeing} of {NewTokens} greedy tokens agree for '{prompt}'");
             Assert.True(agreeing >= leastAgreeingPrefix,
                 $"{outType}, prompt '{prompt}': llama.cpp [{string.Join(", ", actual)}] vs SharpSpeed [{string.Join(", ", expected)}]: "
                 + $"first {agreeing} agree, {leastAgreeingPrefix} needed");
