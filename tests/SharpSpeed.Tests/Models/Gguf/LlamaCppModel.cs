@@ -67,6 +67,23 @@ internal sealed class LlamaCppModel : IDisposable
         }
     }
 
+    /// <summary>llama.cpp's logits at every position of <paramref name="ids"/>, [position][vocab].</summary>
+    public float[][] Logits(IReadOnlyList<int> ids)
+    {
+        _context.NativeHandle.MemoryClear(true);
+        var batch = new LLamaBatch();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            batch.Add(ids[i], i, LLamaSeqId.Zero, true);
+        }
+        var status = _context.NativeHandle.Decode(batch);
+        if (status != DecodeResult.Ok)
+        {
+            throw new InvalidOperationException($"llama_decode failed: {status}");
+        }
+        return Enumerable.Range(0, ids.Count).Select(i => _context.NativeHandle.GetLogitsIth(i).ToArray()).ToArray();
+    }
+
     public void Dispose()
     {
         _context.Dispose();
