@@ -1,3 +1,6 @@
+using LLama;
+using LLama.Common;
+using LLama.Sampling;
 using SharpSpeed.Data.Tokenization;
 using SharpSpeed.Models;
 using Xunit.Abstractions;
@@ -53,5 +56,30 @@ public sealed class LlamaCppParityTests(ITestOutputHelper output)
                 $"{outType}, prompt '{prompt}': llama.cpp [{string.Join(", ", actual)}] vs SharpSpeed [{string.Join(", ", expected)}]: "
                 + $"first {agreeing} agree, {leastAgreeingPrefix} needed");
         }
+    }
+
+    /// <summary>docs/gguf.md's LLamaSharp example, as written there: greedy text equal to SharpSpeed's greedy text.</summary>
+    [Fact]
+    public async Task TheDocumentedStatelessExecutorContinuesLikeGenerate()
+    {
+        const string prompt = "User: What is the capital of France?\n\nAssistant:";
+        var tokenizer = HfTokenizer.FromPath(TrainedGgufModel.Folder);
+        using var model = ModelFolder.Load(TrainedGgufModel.Folder, TorchSharp.torch.ScalarType.Float32);
+        model.eval();
+        var ids = TextGenerator.Generate(model, tokenizer.Encode(prompt), new GenerationOptions
+        {
+            MaxNewTokens = 8, Temperature = 0, EosTokenIds = model.Config.EosTokenIds,
+        });
+
+        var parameters = new ModelParams(TrainedGgufModel.Gguf("f32")) { ContextSize = 2048 };
+        using var weights = LLamaWeights.LoadFromFile(parameters);
+        var executor = new StatelessExecutor(weights, parameters);
+        var inference = new InferenceParams { MaxTokens = 8, SamplingPipeline = new DefaultSamplingPipeline { Temperature = 0 } };
+        var text = new System.Text.StringBuilder();
+        await foreach (var piece in executor.InferAsync(prompt, inference))
+        {
+            text.Append(piece);
+        }
+        Assert.Equal(tokenizer.Decode(ids), text.ToString());
     }
 }
