@@ -53,7 +53,11 @@ public static partial class GgufVocabulary
         }
         var texts = new string?[vocabSize];
         var types = new int[vocabSize];
-        foreach (var entry in model.GetProperty("vocab").EnumerateObject())
+        if (!model.TryGetProperty("vocab", out var vocab) || vocab.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"{path}: model.vocab is missing or not an object");
+        }
+        foreach (var entry in vocab.EnumerateObject())
         {
             Place(path, texts, types, entry.Value.GetInt32(), entry.Name, Normal);
         }
