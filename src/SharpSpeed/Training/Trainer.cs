@@ -62,12 +62,12 @@ public sealed class Trainer
         // "auto" (what launch's restarts pass): the latest checkpoint if one was completed, else a fresh start.
         var automatic = string.Equals(_args.ResumeFromCheckpoint, "auto", StringComparison.OrdinalIgnoreCase);
         var resumePath = _args.ResumeFromCheckpoint is not { } resume ? null
-            : automatic ? (checkpoints.List().Count > 0 ? checkpoints.ResolveResume("true") : null)
+            : automatic ? checkpoints.ResolveAutomatic(Say)
             : checkpoints.ResolveResume(resume);
-        if (isMain)
-        {
-            PrepareOutputDirectory(checkpoints, resuming: resumePath is not null, replaceUncheckpointed: automatic);
-        }
+        // Only checked here: nothing in output_dir changes until everything below has loaded (RunOutputDirectory).
+        var outputDir = isMain
+            ? RunOutputDirectory.Check(checkpoints, resuming: resumePath is not null, _args.OverwriteOutputDir, replaceUncheckpointed: automatic)
+            : null;
         group.Barrier();
 
         // Precision and batch sizes first (a DeepSpeed file may set them); the real step count once the data is known.
@@ -116,6 +116,9 @@ public sealed class Trainer
             Say($"resumed from {resumePath} at step {state.GlobalStep} (epoch {state.DataEpoch}, micro-batch {state.DataStepInEpoch})");
         }
 
+        outputDir?.Prepare(state.GlobalStep);
+        group.Barrier();
+
         var peak = ComputeBudget.MeasureGroupPeak(group);
         var loop = new TrainingLoop(_args, settings, model, engine, group, data, store, state, _log, _interactive && isMain);
         var baseline = ProcessMemory.ResidentBytes();
@@ -154,29 +157,6 @@ public sealed class Trainer
         }
         group.Barrier();
         return new TrainingOutcome(_args.OutputDir, summary);
-    }
-
-    private void PrepareOutputDirectory(CheckpointDirectory checkpoints, bool resuming, bool replaceUncheckpointed)
-    {
-        Directory.CreateDirectory(_args.OutputDir);
-        checkpoints.ClearTemporary();
-        if (resuming)
-        {
-            return;
-        }
-        var previous = checkpoints.List();
-        var metrics = Path.Combine(_args.OutputDir, TrainingLoop.MetricsFileName);
-        if ((previous.Count > 0 || File.Exists(metrics)) && !_args.OverwriteOutputDir && !(replaceUncheckpointed && previous.Count == 0))
-        {
-            throw new InvalidOperationException(
-                $"{_args.OutputDir} already holds a run ({(previous.Count > 0 ? Path.GetFileName(previous[^1].Path) : TrainingLoop.MetricsFileName)}): " +
-                "pass --resume_from_checkpoint true to continue it, --overwrite_output_dir to replace it, or another --output_dir");
-        }
-        foreach (var (_, path) in previous)
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        File.Delete(Path.Combine(_args.OutputDir, CheckpointDirectory.LatestFileName));
     }
 
     private TrainerState NewState(long totalSteps, RunSettings settings) => new()
