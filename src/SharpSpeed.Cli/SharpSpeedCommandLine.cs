@@ -11,8 +11,19 @@ public static class SharpSpeedCommandLine
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var root = Build();
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
-        return root.Parse(LaunchCommand.SeparateRankCommand(args)).Invoke(configuration);
+        // No command lets an exception escape as a stack trace: what a command did not expect is still one line.
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        var parse = root.Parse(LaunchCommand.SeparateRankCommand(args));
+        try
+        {
+            return parse.Invoke(configuration);
+        }
+        catch (Exception failure)
+        {
+            var command = parse.CommandResult.Command.Name;
+            ErrorLines.Write(error, command == root.Name ? root.Name : $"{root.Name} {command}", failure);
+            return 1;
+        }
     }
 
     public static Command Build()

@@ -86,6 +86,8 @@ public sealed class Trainer
         model.GradientCheckpointing = _args.GradientCheckpointing;
         model.train();
         var tokenizerPath = modelDir ?? BundledAssets.Locate(BundledTokenizer);
+        ModelInputChecks.TokenizerFits(Data.Tokenization.HfTokenizer.FromPath(tokenizerPath), model.Config, modelDir);
+        ModelInputChecks.SequenceLengthFits(_args.MaxSeqLength, model.Config, modelDir);
         var modelName = _args.ModelNameOrPath ?? "tiny (bundled DeepSeek architecture, random init)";
         Say($"sharpspeed train: {group.WorldSize} rank(s) [{group.Backend}], {threads} thread(s) per rank; model {modelName}, " +
             $"{model.Config.ParameterCount():N0} parameters, {provisional.Precision}");

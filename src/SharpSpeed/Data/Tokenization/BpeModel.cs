@@ -76,6 +76,10 @@ internal sealed class BpeModel
             }
             vocab[entry.Name] = id;
         }
+        if (vocab.Count == 0)
+        {
+            throw vocabSection.Error("is empty: a BPE tokenizer needs at least one token");
+        }
         var prefix = section.OptionalString("continuing_subword_prefix");
         var mergesSection = section.Child("merges");
         if (mergesSection.Element.ValueKind != JsonValueKind.Array)
@@ -102,9 +106,10 @@ internal sealed class BpeModel
         var elements = list.Element.EnumerateArray().ToArray();
         var resolved = new (int Left, int Right, int Merged)[elements.Length];
         var firstBad = elements.Length;
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, elements.Length, 8192), range =>
+        // Partitioner refuses an empty range (a merge-free, character-level BPE is legal): a range of one that reads nothing.
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, Math.Max(1, elements.Length), 8192), range =>
         {
-            for (var i = range.Item1; i < range.Item2; i++)
+            for (var i = range.Item1; i < Math.Min(range.Item2, elements.Length); i++)
             {
                 if (Resolve(elements[i], vocab, prefix, out resolved[i]) is not null)
                 {
