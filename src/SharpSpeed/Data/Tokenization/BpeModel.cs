@@ -70,7 +70,7 @@ internal sealed class BpeModel
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in vocabSection.Element.EnumerateObject())
         {
-            if (!entry.Value.TryGetInt32(out var id) || id < 0)
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0)
             {
                 throw vocabSection.Error($"has token '{entry.Name}' whose id is not a non-negative integer");
             }
