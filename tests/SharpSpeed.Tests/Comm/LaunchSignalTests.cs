@@ -124,6 +124,47 @@ public sealed class LaunchSignalTests : IDisposable
         await AssertAllEndAsync([mpirun, .. ranks]);
     }
 
+    [Fact]
+    public async Task SigTermDuringTrainingLeavesLatestNamingAnIntactCheckpoint()
+    {
+        var output = Path.Combine(_directory, "run");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[]
+                 {
+                     Path.Combine(AppContext.BaseDirectory, "SharpSpeed.Cli.dll"), "launch", "--nproc_per_node", "2", "train",
+                     "--model_name_or_path", SharpSpeed.Tests.Training.SmallTrainingModel.Folder, "--output_dir", output,
+                     "--max_steps", "100000", "--per_device_train_batch_size", "2", "--max_seq_length", "64",
+                     "--logging_steps", "1", "--save_steps", "1", "--report_to", "none",
+                 })
+        {
+            info.ArgumentList.Add(argument);
+        }
+        info.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
+        _launcher = Process.Start(info)!;
+        var log = _launcher.StandardError.ReadToEndAsync();
+        _ = _launcher.StandardOutput.ReadToEndAsync();
+        var latest = Path.Combine(output, "latest");
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(latest))
+        {
+            Assert.True(clock.Elapsed < MpiJob.Timeout && !_launcher.HasExited, "no checkpoint was saved");
+            await Task.Delay(100);
+        }
+        // Checkpoints are saved every step: the signal lands during or between saves.
+        await Task.Delay(Random.Shared.Next(300, 1500));
+        Assert.Equal(0, Kill(_launcher.Id, SigTerm));
+        using var deadline = new CancellationTokenSource(Grace);
+        await _launcher.WaitForExitAsync(deadline.Token);
+        Assert.True(_launcher.ExitCode == 143, await log);
+
+        var named = Path.Combine(output, File.ReadAllText(latest).Trim());
+        SharpSpeed.Training.Checkpoints.CheckpointManifest.Verify(named);
+        foreach (var (_, path) in new SharpSpeed.Training.Checkpoints.CheckpointDirectory(output).List())
+        {
+            SharpSpeed.Training.Checkpoints.CheckpointManifest.Verify(path);
+        }
+    }
+
     private static int Kill(int pid, int signal) => NativeMethods.kill(pid, signal);
 
     private static class NativeMethods
