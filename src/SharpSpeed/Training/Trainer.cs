@@ -59,7 +59,7 @@ public sealed class Trainer
         manual_seed(_args.Seed);
 
         var checkpoints = new CheckpointDirectory(_args.OutputDir);
-        // "auto" (what launch's restarts pass): the latest checkpoint if one was completed, else a fresh start.
+        // "auto" (what launch's restarts pass): the newest checkpoint that verifies (torn ones skipped, saying why), else a fresh start.
         var automatic = string.Equals(_args.ResumeFromCheckpoint, "auto", StringComparison.OrdinalIgnoreCase);
         var resumePath = _args.ResumeFromCheckpoint is not { } resume ? null
             : automatic ? checkpoints.ResolveAutomatic(Say)
