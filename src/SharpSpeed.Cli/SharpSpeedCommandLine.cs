@@ -15,11 +15,19 @@ public static class SharpSpeedCommandLine
         // System.CommandLine parses with the current culture, and ICU is on for the tokenizers' normalizers.
         var (culture, uiCulture) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
         CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        var root = Build();
+        // No command lets an exception escape as a stack trace: what a command did not expect is still one line.
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        var parse = root.Parse(LaunchCommand.SeparateRankCommand(args));
         try
         {
-            var root = Build();
-            var configuration = new InvocationConfiguration { Output = output, Error = error };
-            return root.Parse(LaunchCommand.SeparateRankCommand(args)).Invoke(configuration);
+            return parse.Invoke(configuration);
+        }
+        catch (Exception failure)
+        {
+            var command = parse.CommandResult.Command.Name;
+            ErrorLines.Write(error, command == root.Name ? root.Name : $"{root.Name} {command}", failure);
+            return 1;
         }
         finally
         {

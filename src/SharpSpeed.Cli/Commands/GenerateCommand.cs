@@ -7,6 +7,7 @@ using SharpSpeed.Data.Tokenization;
 using SharpSpeed.Engine;
 using SharpSpeed.IO;
 using SharpSpeed.Models;
+using SharpSpeed.Training;
 using TorchSharp;
 
 namespace SharpSpeed.Cli.Commands;
@@ -64,6 +65,7 @@ internal sealed class GenerateCommand
             // fp32 on the CPU (bf16 matmuls are slow there); the folder's own dtype on a GPU.
             using var model = ModelFolder.Load(modelDir, device.type == DeviceType.CPU ? torch.ScalarType.Float32 : null);
             var tokenizer = HfTokenizer.FromPath(modelDir);
+            ModelInputChecks.TokenizerFits(tokenizer, model.Config, modelDir);
             model.to(device);
             model.eval();
             error.WriteLine($"loaded {modelDir} ({model.Config.ParameterCount():N0} parameters) in {clock.Elapsed.TotalSeconds:F1} s");
@@ -81,6 +83,12 @@ internal sealed class GenerateCommand
                 EosTokenIds = eos,
             };
             var promptIds = tokenizer.Encode(parse.GetValue(Prompt)!);
+            if (ModelInputChecks.PositionProblem(promptIds.Length + options.MaxNewTokens, model.Config, modelDir,
+                    $"the prompt ({promptIds.Length} tokens) plus --max_new_tokens {options.MaxNewTokens}") is { } positions)
+            {
+                // HF's generate warns and goes on; so do we: the output past the limit may degrade.
+                error.WriteLine($"warning: {positions}; tokens past that position may be poor");
+            }
             clock.Restart();
             var outputIds = TextGenerator.Generate(model, promptIds, options);
             var seconds = clock.Elapsed.TotalSeconds;
@@ -104,7 +112,7 @@ internal sealed class GenerateCommand
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException)
         {
-            error.WriteLine($"sharpspeed generate: {e.Message}");
+            ErrorLines.Write(error, "sharpspeed generate", e);
             return BadInputExitCode;
         }
     }

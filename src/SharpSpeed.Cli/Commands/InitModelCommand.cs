@@ -22,6 +22,9 @@ internal sealed class InitModelCommand
     private readonly Option<string?> Tokenizer = new("--tokenizer")
     { Description = "tokenizer.json or a folder with it, copied into the model folder (default for tiny: the bundled tokenizer)." };
 
+    private readonly Option<bool> Overwrite = new("--overwrite")
+    { Description = "Write into a folder that already holds files (its model files are replaced)." };
+
     private readonly Option<long> Seed = new("--seed") { Description = "Seed of the initial weights.", DefaultValueFactory = _ => 42 };
 
     public static Command Create() => new InitModelCommand().Build();
@@ -30,7 +33,7 @@ internal sealed class InitModelCommand
     {
         var command = new Command("init-model", "Write a randomly initialised HuggingFace model folder from a named config or config.json.")
         {
-            Config, Output, Tokenizer, Seed,
+            Config, Output, Tokenizer, Overwrite, Seed,
         };
         command.SetAction(Run);
         return command;
@@ -44,6 +47,7 @@ internal sealed class InitModelCommand
         var outputDir = parse.GetValue(Output)!;
         try
         {
+            RefuseOccupied(outputDir, parse.GetValue(Overwrite));
             var config = NamedModelConfigs.Resolve(configName);
             var tokenizerPath = parse.GetValue(Tokenizer)
                 ?? (ReferenceEquals(config, NamedModelConfigs.Tiny) ? BundledAssets.Locate(BundledTinyTokenizer) : null);
@@ -74,6 +78,21 @@ internal sealed class InitModelCommand
         {
             error.WriteLine($"sharpspeed init-model: {e.Message}");
             return BadInputExitCode;
+        }
+    }
+
+    /// <summary>Random weights over a trained model would lose it: a folder with files in it needs --overwrite.</summary>
+    private static void RefuseOccupied(string outputDir, bool overwrite)
+    {
+        if (File.Exists(outputDir))
+        {
+            throw new IOException($"--output {outputDir} is a file, not a folder");
+        }
+        if (!overwrite && Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any())
+        {
+            var example = Directory.EnumerateFileSystemEntries(outputDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).First();
+            throw new IOException(
+                $"--output {outputDir} is not empty (it holds {example}, ...): pass --overwrite to replace its model files, or name an empty folder");
         }
     }
 }

@@ -62,11 +62,7 @@ internal static class TrainCommand
             {
                 // One line naming what is wrong; the stack only when asked for (a bug report needs it, a typo does not).
                 var rank = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK");
-                error.WriteLine($"sharpspeed train{(rank is null ? "" : $" (rank {rank})")}: {e.Message}");
-                if (Environment.GetEnvironmentVariable("SHARPSPEED_DEBUG") == "1")
-                {
-                    error.WriteLine(e);
-                }
+                ErrorLines.Write(error, $"sharpspeed train{(rank is null ? "" : $" (rank {rank})")}", e);
                 return FailureExitCode;
             }
         });

@@ -19,7 +19,15 @@ public static class ModelFolder
     {
         var config = ModelConfig.LoadFromDirectory(modelDir);
         var target = dtype ?? DtypeOf(config.TorchDtype);
-        var tensors = StateDictFiles.Load(modelDir, target);
+        Dictionary<string, Tensor> tensors;
+        try
+        {
+            tensors = StateDictFiles.Load(modelDir, target);
+        }
+        catch (ModelFileException e) when (MissingTensors.FirstMissing(config, modelDir) is { } missing)
+        {
+            throw new ModelFileException(e.FilePath, $"tensor '{missing}' is missing from the weights' header (reading them stopped at: {e.Message})", e);
+        }
         try
         {
             return LlamaForCausalLM.FromStateDict(config, tensors, modelDir, target);

@@ -59,15 +59,15 @@ public sealed class Trainer
         manual_seed(_args.Seed);
 
         var checkpoints = new CheckpointDirectory(_args.OutputDir);
-        // "auto" (what launch's restarts pass): the latest checkpoint if one was completed, else a fresh start.
+        // "auto" (what launch's restarts pass): the newest checkpoint that verifies (torn ones skipped, saying why), else a fresh start.
         var automatic = string.Equals(_args.ResumeFromCheckpoint, "auto", StringComparison.OrdinalIgnoreCase);
         var resumePath = _args.ResumeFromCheckpoint is not { } resume ? null
-            : automatic ? (checkpoints.List().Count > 0 ? checkpoints.ResolveResume("true") : null)
+            : automatic ? checkpoints.ResolveAutomatic(Say)
             : checkpoints.ResolveResume(resume);
-        if (isMain)
-        {
-            PrepareOutputDirectory(checkpoints, resuming: resumePath is not null, replaceUncheckpointed: automatic);
-        }
+        // Only checked here: nothing in output_dir changes until everything below has loaded (RunOutputDirectory).
+        var outputDir = isMain
+            ? RunOutputDirectory.Check(checkpoints, resuming: resumePath is not null, _args.OverwriteOutputDir, replaceUncheckpointed: automatic)
+            : null;
         group.Barrier();
 
         // Precision and batch sizes first (a DeepSpeed file may set them); the real step count once the data is known.
@@ -89,6 +89,8 @@ public sealed class Trainer
         model.GradientCheckpointing = _args.GradientCheckpointing;
         model.train();
         var tokenizerPath = modelDir ?? BundledAssets.Locate(BundledTokenizer);
+        ModelInputChecks.TokenizerFits(Data.Tokenization.HfTokenizer.FromPath(tokenizerPath), model.Config, modelDir);
+        ModelInputChecks.SequenceLengthFits(_args.MaxSeqLength, model.Config, modelDir);
         var modelName = _args.ModelNameOrPath ?? "tiny (bundled DeepSeek architecture, random init)";
         Say($"sharpspeed train: {group.WorldSize} rank(s) [{group.Backend}], {threads} thread(s) per rank; model {modelName}, " +
             $"{model.Config.ParameterCount():N0} parameters, {provisional.Precision}");
@@ -122,6 +124,9 @@ public sealed class Trainer
         {
             Say($"resumed from {resumePath} at step {state.GlobalStep} (epoch {state.DataEpoch}, micro-batch {state.DataStepInEpoch})");
         }
+
+        outputDir?.Prepare(state.GlobalStep);
+        group.Barrier();
 
         var peak = ComputeBudget.MeasureGroupPeak(group);
         var loop = new TrainingLoop(_args, settings, model, engine, group, data, store, state, _log, _interactive && isMain);
@@ -175,29 +180,6 @@ public sealed class Trainer
         }
         using var saved = ModelFolder.Load(_args.OutputDir);
         return AnswerScoring.Run(saved, _args, tokenizerPath);
-    }
-
-    private void PrepareOutputDirectory(CheckpointDirectory checkpoints, bool resuming, bool replaceUncheckpointed)
-    {
-        Directory.CreateDirectory(_args.OutputDir);
-        checkpoints.ClearTemporary();
-        if (resuming)
-        {
-            return;
-        }
-        var previous = checkpoints.List();
-        var metrics = Path.Combine(_args.OutputDir, TrainingLoop.MetricsFileName);
-        if ((previous.Count > 0 || File.Exists(metrics)) && !_args.OverwriteOutputDir && !(replaceUncheckpointed && previous.Count == 0))
-        {
-            throw new InvalidOperationException(
-                $"{_args.OutputDir} already holds a run ({(previous.Count > 0 ? Path.GetFileName(previous[^1].Path) : TrainingLoop.MetricsFileName)}): " +
-                "pass --resume_from_checkpoint true to continue it, --overwrite_output_dir to replace it, or another --output_dir");
-        }
-        foreach (var (_, path) in previous)
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        File.Delete(Path.Combine(_args.OutputDir, CheckpointDirectory.LatestFileName));
     }
 
     private TrainerState NewState(long totalSteps, RunSettings settings) => new()

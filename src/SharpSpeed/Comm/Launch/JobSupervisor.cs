@@ -6,13 +6,17 @@ namespace SharpSpeed.Comm.Launch;
 /// <summary>
 /// Runs a job under mpirun, relays its output, names the rank that brought it down, and restarts it up to
 /// --max_restarts times. mpirun itself ends every rank when one dies, so a dead rank never leaves the job hanging;
-/// the job's exit status is mpirun's (a rank's exit code, or 128 + signal).
+/// the job's exit status is mpirun's (a rank's exit code, or 128 + signal). Nothing outlives the launcher: mpirun
+/// and every rank carry SIGKILL as their parent-death signal (<see cref="MachineFacts.DyingWithParent"/>), so even
+/// kill -9 of launch ends the job; SIGTERM or SIGINT stop mpirun (which stops the ranks) and launch exits 143 / 130.
 /// </summary>
 public sealed class JobSupervisor(TextWriter output, TextWriter error)
 {
+    private const int SigInt = 2;
     private const int SigTerm = 15;
 
     private readonly Lock _writing = new();
+    private int _stopSignal;
 
     public int Run(LaunchRequest request, MachineFacts machine, CancellationToken cancellation = default)
     {
@@ -26,7 +30,12 @@ public sealed class JobSupervisor(TextWriter output, TextWriter error)
                     $"sharpspeed launch: {command.WorldSize} rank(s), {command.ThreadsPerRank} thread(s) each: " +
                     $"{MpirunCommand.Program} {string.Join(' ', command.Arguments)}");
             }
-            var exitCode = RunOnce(command, cancellation);
+            var exitCode = RunOnce(command, machine, cancellation);
+            if (_stopSignal != 0)
+            {
+                error.WriteLine($"sharpspeed launch: stopped by signal {_stopSignal} ({(_stopSignal == SigInt ? "SIGINT" : "SIGTERM")}); every rank was stopped");
+                return 128 + _stopSignal;
+            }
             if (exitCode == 0 || cancellation.IsCancellationRequested)
             {
                 return exitCode;
@@ -45,15 +54,23 @@ public sealed class JobSupervisor(TextWriter output, TextWriter error)
         }
     }
 
-    private int RunOnce(MpirunCommand command, CancellationToken cancellation)
+    private int RunOnce(MpirunCommand command, MachineFacts machine, CancellationToken cancellation)
     {
-        var info = new ProcessStartInfo(MpirunCommand.Program)
+        // The parent-death signal fires when the thread that started mpirun ends: this runs on the launcher's
+        // main thread (the CLI's command action), which lives as long as the launcher.
+        var commandLine = machine.DyingWithParent([MpirunCommand.Program, .. command.Arguments]);
+        if (machine.Setpriv is not null && MachineFacts.FindOnPath(MpirunCommand.Program) is null)
+        {
+            throw new InvalidOperationException(
+                "sharpspeed launch needs OpenMPI's mpirun on PATH; install it (Debian: apt-get install openmpi-bin libopenmpi-dev)");
+        }
+        var info = new ProcessStartInfo(commandLine[0])
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in command.Arguments)
+        foreach (var argument in commandLine.Skip(1))
         {
             info.ArgumentList.Add(argument);
         }
@@ -82,11 +99,18 @@ public sealed class JobSupervisor(TextWriter output, TextWriter error)
             using var onSigTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
             {
                 context.Cancel = true;
+                _stopSignal = SigTerm;
+                Terminate(process);
+            });
+            using var onSigInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+            {
+                context.Cancel = true;
+                _stopSignal = SigInt;
                 Terminate(process);
             });
             process.WaitForExit();
             Task.WaitAll(relayOutput, relayError);
-            if (failure.Finish(process.ExitCode) is { } summary)
+            if (_stopSignal == 0 && failure.Finish(process.ExitCode) is { } summary)
             {
                 error.WriteLine($"sharpspeed launch: {summary}");
             }

@@ -79,7 +79,8 @@ public sealed record MpirunCommand(
         {
             arguments.AddRange(["-x", name]);
         }
-        arguments.AddRange(RankCommand(request, attempt));
+        // A rank dies with mpirun (SIGKILL as its parent-death signal): kill -9 of mpirun leaves no rank training.
+        arguments.AddRange(machine.DyingWithParent(RankCommand(request, attempt)));
         return new MpirunCommand(arguments, environment, world, threads);
     }
 

@@ -22,7 +22,18 @@ public static class OasstParquetReader
     private static async Task<List<OasstMessageRow>> ReadRowsAsync(string path, RecordIssues issues)
     {
         await using var stream = File.OpenRead(path);
-        await using var reader = await ParquetReader.CreateAsync(stream).ConfigureAwait(false);
+        ParquetReader reader;
+        try
+        {
+            reader = await ParquetReader.CreateAsync(stream).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or InvalidOperationException
+                                      or ArgumentException or FormatException or IndexOutOfRangeException or OverflowException)
+        {
+            // Parquet.Net's own message names only the bytes it found, not the file.
+            throw new InvalidDataException($"{path}: not a parquet file ({e.Message})", e);
+        }
+        await using var disposeReader = reader.ConfigureAwait(false);
         var fields = reader.Schema.DataFields.ToDictionary(f => f.Name, StringComparer.Ordinal);
         foreach (var name in Required)
         {

@@ -1,8 +1,7 @@
-using System.IO.Compression;
-
 namespace SharpSpeed.Data.Readers;
 
-/// <summary>Opens a data file for reading, transparently decompressing gzip (by magic bytes, not by name).</summary>
+/// <summary>Opens a data file for reading, transparently decompressing gzip (by magic bytes, not by name) and
+/// checking its trailer, so that a file cut short is an error rather than a smaller data set.</summary>
 public static class DataFile
 {
     public static Stream OpenRead(string path)
@@ -15,7 +14,7 @@ public static class DataFile
         Span<byte> magic = stackalloc byte[2];
         var read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         file.Position = 0;
-        return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
+        return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? CheckedGzipStream.Open(path, file) : file;
     }
 
     /// <summary>The file name without a trailing ".gz", lower-cased, for format detection by suffix.</summary>

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace SharpSpeed.Data.Readers;
@@ -16,13 +15,15 @@ public static class JsonLines
     {
         ArgumentNullException.ThrowIfNull(issues);
         using var stream = DataFile.OpenRead(path);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        long lineNumber = 0;
-        while (reader.ReadLine() is { } line)
+        foreach (var (lineNumber, line) in Utf8Lines.Read(stream))
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
+            if (IsBlank(line))
             {
+                continue;
+            }
+            if (new RawLine(lineNumber, line).FirstInvalidUtf8() is { } offset)
+            {
+                issues.Report(new InvalidRecordException(path, lineNumber, $"not valid UTF-8 (at byte {offset} of the line)"));
                 continue;
             }
             JsonDocument document;
@@ -52,10 +53,9 @@ public static class JsonLines
     public static IReadOnlySet<string> FirstObjectKeys(string path)
     {
         using var stream = DataFile.OpenRead(path);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        for (var tries = 0; tries < 100 && reader.ReadLine() is { } line; tries++)
+        foreach (var (_, line) in Utf8Lines.Read(stream).Take(100))
         {
-            if (string.IsNullOrWhiteSpace(line))
+            if (IsBlank(line))
             {
                 continue;
             }
@@ -74,4 +74,6 @@ public static class JsonLines
         }
         return new HashSet<string>();
     }
+
+    private static bool IsBlank(byte[] line) => line.AsSpan().IndexOfAnyExcept(" \t\r\f\v"u8) < 0;
 }

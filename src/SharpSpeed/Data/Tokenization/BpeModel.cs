@@ -70,11 +70,15 @@ internal sealed class BpeModel
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in vocabSection.Element.EnumerateObject())
         {
-            if (!entry.Value.TryGetInt32(out var id) || id < 0)
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0)
             {
                 throw vocabSection.Error($"has token '{entry.Name}' whose id is not a non-negative integer");
             }
             vocab[entry.Name] = id;
+        }
+        if (vocab.Count == 0)
+        {
+            throw vocabSection.Error("is empty: a BPE tokenizer needs at least one token");
         }
         var prefix = section.OptionalString("continuing_subword_prefix");
         var mergesSection = section.Child("merges");
@@ -102,9 +106,10 @@ internal sealed class BpeModel
         var elements = list.Element.EnumerateArray().ToArray();
         var resolved = new (int Left, int Right, int Merged)[elements.Length];
         var firstBad = elements.Length;
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, elements.Length, 8192), range =>
+        // Partitioner refuses an empty range (a merge-free, character-level BPE is legal): a range of one that reads nothing.
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, Math.Max(1, elements.Length), 8192), range =>
         {
-            for (var i = range.Item1; i < range.Item2; i++)
+            for (var i = range.Item1; i < Math.Min(range.Item2, elements.Length); i++)
             {
                 if (Resolve(elements[i], vocab, prefix, out resolved[i]) is not null)
                 {

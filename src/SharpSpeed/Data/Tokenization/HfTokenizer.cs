@@ -118,11 +118,16 @@ public sealed class HfTokenizer
         jsonPath = Path.GetFullPath(jsonPath);
         var configPath = Path.Combine(Path.GetDirectoryName(jsonPath)!, "tokenizer_config.json");
         var config = File.Exists(configPath) ? TokenizerConfig.Load(configPath) : TokenizerConfig.Empty;
-        using var stream = File.OpenRead(jsonPath);
+        var bytes = File.ReadAllBytes(jsonPath);
+        // The JSON reader accepts invalid UTF-8 inside strings and fails only when one is read, deep in a parser.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw new InvalidDataException($"{jsonPath}: not valid UTF-8");
+        }
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(stream);
+            document = JsonDocument.Parse(bytes);
         }
         catch (JsonException e)
         {
@@ -130,7 +135,15 @@ public sealed class HfTokenizer
         }
         using (document)
         {
-            return new HfTokenizer(jsonPath, document.RootElement, config);
+            try
+            {
+                return new HfTokenizer(jsonPath, document.RootElement, config);
+            }
+            catch (InvalidOperationException e)
+            {
+                // A value of the wrong JSON kind where the sections' own checks did not look: still one line naming the file.
+                throw new InvalidDataException($"{jsonPath}: a value has the wrong JSON type ({e.Message})", e);
+            }
         }
     }
 

@@ -34,7 +34,7 @@ internal static class PostProcessors
     private static int TokenId(JsonSection pair)
     {
         if (pair.Element.ValueKind != System.Text.Json.JsonValueKind.Array || pair.Element.GetArrayLength() != 2
-            || !pair.Element[1].TryGetInt32(out var id))
+            || pair.Element[1].ValueKind != System.Text.Json.JsonValueKind.Number || !pair.Element[1].TryGetInt32(out var id))
         {
             throw pair.Error("must be [token, id]");
         }
@@ -88,7 +88,7 @@ internal sealed class TemplatePostProcessor(int[]?[] pieces) : IPostProcessor
             foreach (var entry in specials.Element.EnumerateObject())
             {
                 var special = specials.Child(entry.Name);
-                specialIds[entry.Name] = special.Items("ids").Select(i => i.Element.TryGetInt32(out var id)
+                specialIds[entry.Name] = special.Items("ids").Select(i => i.Element.ValueKind == System.Text.Json.JsonValueKind.Number && i.Element.TryGetInt32(out var id)
                     ? id
                     : throw i.Error("must be an integer id")).ToArray();
             }

@@ -87,6 +87,48 @@ public sealed class CheckpointDirectory(string outputDir)
     }
 
     /// <summary>
+    /// <c>--resume_from_checkpoint auto</c> (what launch's restarts pass): the newest checkpoint that passes
+    /// <see cref="CheckpointManifest.Verify"/>, saying through <paramref name="say"/> which newer ones were skipped
+    /// and why; null when the folder holds no checkpoint at all (a fresh start). Refuses when checkpoints exist but
+    /// none is intact, naming each failure: starting afresh over them would silently lose the run.
+    /// </summary>
+    public string? ResolveAutomatic(Action<string> say)
+    {
+        ArgumentNullException.ThrowIfNull(say);
+        var candidates = Directory.Exists(OutputDir)
+            ? Directory.EnumerateDirectories(OutputDir, Prefix + "*")
+                .Select(path => (Ok: long.TryParse(Path.GetFileName(path)[Prefix.Length..], NumberStyles.None,
+                    CultureInfo.InvariantCulture, out var step), Step: step, Path: path))
+                .Where(c => c.Ok)
+                .OrderByDescending(c => c.Step)
+                .ToList()
+            : [];
+        var failures = new List<string>();
+        foreach (var (_, _, path) in candidates)
+        {
+            try
+            {
+                CheckpointManifest.Verify(path);
+                if (failures.Count > 0)
+                {
+                    say($"--resume_from_checkpoint auto: resuming from {Path.GetFileName(path)}, the newest intact checkpoint");
+                }
+                return path;
+            }
+            catch (TornCheckpointException torn)
+            {
+                failures.Add(torn.Message);
+                say($"--resume_from_checkpoint auto: skipping {Path.GetFileName(path)}: {torn.Message}");
+            }
+        }
+        return failures.Count == 0
+            ? null
+            : throw new TornCheckpointException(
+                $"--resume_from_checkpoint auto: none of the {failures.Count} checkpoint(s) in {OutputDir} is intact " +
+                $"({string.Join("; ", failures)}); pass --overwrite_output_dir to start afresh");
+    }
+
+    /// <summary>
     /// What <c>--resume_from_checkpoint</c> names: a folder, or "true" for the one <c>latest</c> names (HF resumes
     /// from the newest checkpoint). The folder must pass <see cref="CheckpointManifest.Verify"/>.
     /// </summary>
