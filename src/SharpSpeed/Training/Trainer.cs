@@ -71,7 +71,9 @@ public sealed class Trainer
         group.Barrier();
 
         // Precision and batch sizes first (a DeepSpeed file may set them); the real step count once the data is known.
-        var modelDir = resumePath ?? _args.ModelNameOrPath;
+        // A LoRA checkpoint holds only the adapters: the frozen base always comes from the run's model.
+        var lora = AdapterArguments.Lora(_args);
+        var modelDir = lora is null ? resumePath ?? _args.ModelNameOrPath : _args.ModelNameOrPath;
         var hidden = (modelDir is null ? NamedModelConfigs.Tiny : ModelConfig.LoadFromDirectory(modelDir)).HiddenSize;
         var provisional = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps: 1, hidden);
         var dtype = provisional.Precision switch
@@ -83,6 +85,7 @@ public sealed class Trainer
         using var model = modelDir is null
             ? LlamaForCausalLM.CreateRandom(NamedModelConfigs.Tiny, _args.Seed, dtype)
             : ModelFolder.Load(modelDir, dtype);
+        AdapterArguments.Apply(model, _args, lora, Say);
         model.GradientCheckpointing = _args.GradientCheckpointing;
         model.train();
         var tokenizerPath = modelDir ?? BundledAssets.Locate(BundledTokenizer);
@@ -109,7 +112,7 @@ public sealed class Trainer
             $"{settings.GradientAccumulationSteps} x ranks {group.WorldSize}; ZeRO stage {settings.ZeroStage}");
 
         using var engine = new TrainingEngine(model, settings.EngineOptions(schedule), group, Say);
-        var store = new CheckpointStore(checkpoints, group, tokenizerPath);
+        var store = new CheckpointStore(checkpoints, group, tokenizerPath, lora);
         var state = resumePath is null ? NewState(totalSteps, settings) : store.Restore(resumePath, engine);
         if (resumePath is not null)
         {
@@ -129,9 +132,9 @@ public sealed class Trainer
                 $"fp32 master {RunReport.Bytes(rank.MasterWeightBytes)}, optimizer states {RunReport.Bytes(rank.OptimizerStateBytes)}, " +
                 $"buckets {RunReport.Bytes(rank.BucketBytes)}, working memory peak {RunReport.Bytes(rank.ActivationPeakBytes)}");
         }
+        store.SaveModel(_args.OutputDir, model, engine);
         if (isMain)
         {
-            ModelFolder.Save(model, _args.OutputDir);
             ModelFolder.CopyTokenizer(tokenizerPath, _args.OutputDir);
             state.Save(_args.OutputDir);
         }
