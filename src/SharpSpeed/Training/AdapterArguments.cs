@@ -40,6 +40,20 @@ public static class AdapterArguments
         }
         var wrapped = LoraInjection.Apply(model, lora);
         var trainable = model.ParameterUnits().Sum(u => u.Elements);
+        if (args.Bits != 16)
+        {
+            var settings = new QuantizationSettings(args.Bits, args.QuantType, args.DoubleQuant);
+            long stored = 0, full = 0;
+            // As QLoRA (bitsandbytes skips the output layer): every base linear except lm_head.
+            foreach (var (path, linear) in LoraInjection.Linears(model).Where(l => l.Path != "lm_head"))
+            {
+                full += linear.Weight.numel() * linear.Weight.ElementSize;
+                linear.Quantize(settings);
+                stored += linear.Quantized!.StorageBytes;
+            }
+            log($"QLoRA: base linear weights stored in {args.Bits} bits ({(args.Bits == 4 ? args.QuantType : "int8")}" +
+                $"{(args.DoubleQuant ? ", double-quantised constants" : "")}): {full / 1e6:F1} MB -> {stored / 1e6:F1} MB");
+        }
         log($"LoRA r {lora.R}, alpha {lora.Alpha}, scale {lora.Scale:G4}, dropout {lora.Dropout} on {wrapped.Count} linear modules " +
             $"({string.Join(", ", wrapped.Select(p => p[(p.LastIndexOf('.') + 1)..]).Distinct())}): {trainable:N0} trainable parameters, base frozen");
     }
