@@ -20,7 +20,7 @@ public sealed class AdapterCommandTests
         {
             ModelNameOrPath = SmallTrainingModel.Folder, OutputDir = Path.Combine(root.Path, name), MaxSteps = steps,
             PerDeviceTrainBatchSize = 4, LearningRate = 2e-2, LrSchedulerType = "constant", MaxSeqLength = 64, LoggingSteps = 1,
-            SaveSteps = save, ReportTo = "none", Seed = 7, LoraR = 4, LoraAlpha = 8, LoraDropout = 0,
+            SaveSteps = save, ReportTo = "none", Seed = 7, LoraR = 4, LoraAlpha = 8, LoraDropout = 0.1,
             LoraTargetModules = "q_proj,v_proj,down_proj", ResumeFromCheckpoint = resume,
         };
         var straight = Run("straight", 4, 0);
