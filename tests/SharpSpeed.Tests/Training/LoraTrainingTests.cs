@@ -9,7 +9,7 @@ namespace SharpSpeed.Tests.Training;
 
 /// <summary>
 /// LoRA training end to end: the adapter learns, the output and each checkpoint are PEFT adapter folders, and
-/// `launch --nproc_per_node 2 train --lora_r …` under real mpirun (ZeRO-2) ends with the adapter one rank trains on the
+/// `launch --nproc_per_node 2 train --lora_r …` under real mpirun (ZeRO-2 and ZeRO-3) ends with the adapter one rank trains on the
 /// same global batch.
 /// </summary>
 public sealed class LoraTrainingTests : IDisposable
@@ -20,8 +20,10 @@ public sealed class LoraTrainingTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    [Fact]
-    public void TwoRankLoraTrainingLearnsAndMatchesOneRank()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void TwoRankLoraTrainingLearnsAndMatchesOneRank(int zeroStage)
     {
         var single = new TrainingArguments
         {
@@ -39,13 +41,13 @@ public sealed class LoraTrainingTests : IDisposable
             Assert.False(File.Exists(Path.Combine(folder, "model.safetensors")), $"{folder} holds a full model, not just the adapter");
         }
 
-        var config = Path.Combine(_root, "zero2.json");
-        File.WriteAllText(config, """
+        var config = Path.Combine(_root, "zero.json");
+        File.WriteAllText(config, $$"""
             {
               "train_micro_batch_size_per_gpu": "auto",
               "gradient_accumulation_steps": "auto",
               "gradient_clipping": "auto",
-              "zero_optimization": { "stage": 2, "reduce_bucket_size": 20000, "allgather_bucket_size": 20000 }
+              "zero_optimization": { "stage": {{zeroStage}}, "reduce_bucket_size": 20000, "allgather_bucket_size": 20000 }
             }
             """);
         var output = Path.Combine(_root, "two");
