@@ -167,4 +167,36 @@ public sealed class LoraAdapterTests
         var options = new GenerationOptions { MaxNewTokens = 12, Temperature = 0 };
         Assert.Equal(TextGenerator.Generate(merged, [2, 7, 11], options), TextGenerator.Generate(attached, [2, 7, 11], options));
     }
+
+    [Fact]
+    public void GradientCheckpointingRecomputesTheSameDropoutMasks()
+    {
+        Dictionary<string, Tensor> Gradients(bool checkpointing)
+        {
+            using var model = LlamaForCausalLM.CreateRandom(SmallModels.Gqa, seed: 4);
+            manual_seed(8);
+            LoraInjection.Apply(model, new LoraConfig { R = 4, Alpha = 8, Dropout = 0.5, TargetModules = [LoraConfig.AllLinear] });
+            using (no_grad())
+            {
+                foreach (var (_, weight) in LoraInjection.AdapterParameters(model))
+                {
+                    weight.normal_(0, 0.3);
+                }
+            }
+            model.train();
+            model.GradientCheckpointing = checkpointing;
+            using var ids = tensor(new long[,] { { 2, 7, 11, 3, 5, 19 } });
+            using var logits = model.Forward(ids);
+            model.Backward(logits.pow(2).mean());
+            return LoraInjection.AdapterParameters(model).ToDictionary(p => p.Key, p => p.Value.grad!.clone());
+        }
+
+        var plain = Gradients(checkpointing: false);
+        var recomputed = Gradients(checkpointing: true);
+        foreach (var (name, gradient) in plain)
+        {
+            Assert.True(gradient.abs().max().item<float>() > 0, $"{name}: no gradient");
+            Assert.True(recomputed[name].allclose(gradient, rtol: 1e-5, atol: 1e-7), $"{name}: checkpointed recomputation drew other dropout masks");
+        }
+    }
 }
