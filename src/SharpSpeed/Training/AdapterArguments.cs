@@ -38,7 +38,7 @@ public static class AdapterArguments
         {
             return;
         }
-        var wrapped = LoraInjection.Apply(model, lora);
+        var wrapped = LoraInjection.Apply(model, lora, args.Seed);
         var trainable = model.ParameterUnits().Sum(u => u.Elements);
         if (args.Bits != 16)
         {

@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 namespace SharpSpeed.Tests.Cli;
 
 /// <summary>A trained LoRA adapter through the commands: `generate --adapter` equals `generate` of the `convert`-merged folder; resume is exact.</summary>
+[Collection(GlobalRandomState.Name)]
 public sealed class AdapterCommandTests
 {
     [Fact]
@@ -54,4 +55,14 @@ public sealed class AdapterCommandTests
         Assert.True(adapterCode == 0 && mergedCode == 0, adapterError + mergedError);
         Assert.Equal(JsonNode.Parse(fromMerged)!["output_ids"]!.ToJsonString(), JsonNode.Parse(withAdapter)!["output_ids"]!.ToJsonString());
     }
+}
+
+/// <summary>
+/// Tests whose result depends on torch's process-wide generator between steps (dropout across a resume): they run
+/// alone, after the parallel tests, so no other test draws from it meanwhile.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GlobalRandomState
+{
+    public const string Name = "torch's global random state";
 }

@@ -31,14 +31,17 @@ public sealed class LoraAdapter
 
     /// <summary>
     /// PEFT's default initialisation (<c>init_lora_weights=True</c>): A as nn.Linear's default, Kaiming-uniform with
-    /// a = √5 (i.e. U(-1/√in, 1/√in)), from torch's global generator; B zero, so the adapter starts as the identity.
+    /// a = √5, which is U(-1/√in, 1/√in), drawn from <paramref name="generator"/> (torch's global one when null);
+    /// B zero, so the adapter starts as the identity.
     /// </summary>
-    public static LoraAdapter Create(long inFeatures, long outFeatures, LoraConfig config, ScalarType dtype, Device device)
+    public static LoraAdapter Create(long inFeatures, long outFeatures, LoraConfig config, ScalarType dtype, Device device, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         using var noGrad = no_grad();
         using var a = empty([config.R, inFeatures], ScalarType.Float32);
-        nn.init.kaiming_uniform_(a, Math.Sqrt(5));
+        // kaiming_uniform_(a=√5): gain √(2/(1+5)), bound = gain·√(3/fan_in) = 1/√fan_in.
+        var bound = 1 / Math.Sqrt(inFeatures);
+        a.uniform_(-bound, bound, generator);
         return new LoraAdapter(
             new LoraFactor(a.to(dtype, device)),
             new LoraFactor(zeros([outFeatures, config.R], dtype, device)),

@@ -10,8 +10,12 @@ namespace SharpSpeed.Models.Adapters;
 /// </summary>
 public static class LoraInjection
 {
-    /// <summary>Attaches adapters initialised as PEFT does; returns the wrapped modules' paths in model order.</summary>
-    public static IReadOnlyList<string> Apply(LlamaForCausalLM model, LoraConfig config)
+    /// <summary>
+    /// Attaches adapters initialised as PEFT does; returns the wrapped modules' paths in model order. With
+    /// <paramref name="seed"/> the lora_A draws come from a generator of their own (reproducible whatever else uses
+    /// torch's global generator), else from the global one.
+    /// </summary>
+    public static IReadOnlyList<string> Apply(LlamaForCausalLM model, LoraConfig config, long? seed = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
@@ -33,10 +37,11 @@ public static class LoraInjection
                 $"--lora_target_modules {string.Join(',', config.TargetModules)}: no linear module of the model matches; " +
                 $"its linear modules are {string.Join(", ", names)} (or use {LoraConfig.AllLinear})");
         }
+        using var generator = seed is { } value ? new Generator((ulong)value) : null;
         foreach (var (_, linear) in targets)
         {
             var weight = linear.Weight;
-            linear.Attach(LoraAdapter.Create(weight.shape[1], weight.shape[0], config, weight.dtype, weight.device));
+            linear.Attach(LoraAdapter.Create(weight.shape[1], weight.shape[0], config, weight.dtype, weight.device, generator));
         }
         return [.. targets.Select(t => t.Path)];
     }
