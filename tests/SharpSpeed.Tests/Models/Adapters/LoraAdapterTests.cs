@@ -12,6 +12,7 @@ namespace SharpSpeed.Tests.Models.Adapters;
 /// LoRA adapters against PEFT's documented behaviour: its initialisation, its adapter folder (config keys and tensor
 /// names), and merge_and_unload's W0 + alpha/r·B·A.
 /// </summary>
+[Collection(SharpSpeed.Tests.Cli.GlobalRandomState.Name)]
 public sealed class LoraAdapterTests
 {
     private static readonly string[] AttentionAndMlp = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
