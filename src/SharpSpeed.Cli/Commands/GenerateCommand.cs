@@ -7,6 +7,7 @@ using SharpSpeed.Data.Tokenization;
 using SharpSpeed.Engine;
 using SharpSpeed.IO;
 using SharpSpeed.Models;
+using SharpSpeed.Models.Adapters;
 using SharpSpeed.Training;
 using TorchSharp;
 
@@ -31,6 +32,9 @@ internal sealed class GenerateCommand
     private readonly Option<string> Revision = new("--revision")
     { Description = "Branch, tag or commit hash of an org/name model in the HF hub cache.", DefaultValueFactory = _ => HubCache.DefaultRevision };
 
+    private readonly Option<string> Adapter = new("--adapter")
+    { Description = "PEFT LoRA folder computed beside the base model (adapter_config.json + adapter_model.safetensors)." };
+
     private readonly Option<string> Prompt = new("--prompt") { Description = "Text to continue.", Required = true };
     private readonly Option<int> MaxNewTokens = new("--max_new_tokens") { Description = "Most tokens to add.", DefaultValueFactory = _ => 64 };
     private readonly Option<double> Temperature = new("--temperature") { Description = "Softmax temperature; 0 = greedy.", DefaultValueFactory = _ => 1.0 };
@@ -46,7 +50,7 @@ internal sealed class GenerateCommand
     {
         var command = new Command("generate", "Generate text from a model folder with a KV cache (greedy, temperature, top-k, top-p).")
         {
-            Model, Revision, Prompt, MaxNewTokens, Temperature, TopK, TopP, Seed, Device, Json,
+            Model, Revision, Adapter, Prompt, MaxNewTokens, Temperature, TopK, TopP, Seed, Device, Json,
         };
         command.SetAction(Run);
         return command;
@@ -64,6 +68,11 @@ internal sealed class GenerateCommand
             var clock = Stopwatch.StartNew();
             // fp32 on the CPU (bf16 matmuls are slow there); the folder's own dtype on a GPU.
             using var model = ModelFolder.Load(modelDir, device.type == DeviceType.CPU ? torch.ScalarType.Float32 : null);
+            if (parse.GetValue(Adapter) is { } adapterDir)
+            {
+                var adapter = AdapterLoading.Attach(model, adapterDir);
+                error.WriteLine($"adapter {adapterDir}: LoRA r {adapter.R}, scale {adapter.Scale:G4}");
+            }
             var tokenizer = HfTokenizer.FromPath(modelDir);
             ModelInputChecks.TokenizerFits(tokenizer, model.Config, modelDir);
             model.to(device);

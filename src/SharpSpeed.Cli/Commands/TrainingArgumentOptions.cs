@@ -54,6 +54,14 @@ internal sealed class TrainingArgumentOptions
         Add<string>("--device", "cpu, cuda or cuda:N", (a, v) => a with { Device = v });
         Add<string>("--report_to", "tensorboard or none", (a, v) => a with { ReportTo = v });
         Add<bool>("--disable_tqdm", "plain log lines instead of the progress line", (a, v) => a with { DisableTqdm = v });
+        Add<int>("--lora_r", "train a LoRA adapter of this rank on the frozen base (PEFT-compatible output; docs/lora.md)", (a, v) => a with { LoraR = v });
+        Add<double>("--lora_alpha", "LoRA alpha: the adapter is scaled by alpha/r (default 16)", (a, v) => a with { LoraAlpha = v });
+        Add<double>("--lora_dropout", "dropout on the adapter's input (default 0)", (a, v) => a with { LoraDropout = v });
+        Add<string>("--lora_target_modules", "linear modules to adapt, e.g. q_proj,v_proj (default), or all-linear (all but lm_head)", (a, v) => a with { LoraTargetModules = v });
+        Add<bool>("--use_rslora", "rank-stabilised LoRA: scale by alpha/sqrt(r)", (a, v) => a with { UseRslora = v });
+        Add<int>("--bits", "QLoRA: store the frozen base linear weights in 4 or 8 bits (16: not quantised)", (a, v) => a with { Bits = v });
+        Add<string>("--quant_type", "QLoRA 4-bit code book: nf4 (default) or fp4", (a, v) => a with { QuantType = v });
+        Add<bool>("--double_quant", "QLoRA: quantise the per-block absmax constants too (8-bit, blocks of 256)", (a, v) => a with { DoubleQuant = v });
     }
 
     public IEnumerable<Option> Options => _bindings.Select(b => b.Option);

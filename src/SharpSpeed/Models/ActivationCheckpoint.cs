@@ -19,6 +19,7 @@ namespace SharpSpeed.Models;
 public sealed class ActivationCheckpoint : autograd.SingleTensorFunction<ActivationCheckpoint>
 {
     private const string CallKey = "call";
+    private const string RngKey = "rng";
 
     private static long s_recomputations;
 
@@ -37,6 +38,8 @@ public sealed class ActivationCheckpoint : autograd.SingleTensorFunction<Activat
         var call = (LayerCall)vars[1];
         ctx.save_for_backward([hidden]);
         ctx.save_data(CallKey, call);
+        // As PyTorch's preserve_rng_state: the recomputation must draw the same dropout masks (LoRA's) as this forward.
+        ctx.save_data(RngKey, get_rng_state().DetachFromDisposeScope());
         return call.Layer.Forward(hidden, call.Inputs);
     }
 
@@ -44,8 +47,11 @@ public sealed class ActivationCheckpoint : autograd.SingleTensorFunction<Activat
     {
         var saved = ctx.get_saved_variables()[0];
         var call = (LayerCall)ctx.get_data(CallKey);
+        using var forwardRng = (Tensor)ctx.get_data(RngKey);
+        using var backwardRng = get_rng_state();
         try
         {
+            set_rng_state(forwardRng);
             Interlocked.Increment(ref s_recomputations);
             Tensor inputGrad;
             using (var scope = NewDisposeScope())
@@ -65,6 +71,10 @@ public sealed class ActivationCheckpoint : autograd.SingleTensorFunction<Activat
         {
             call.Failures.Record(e);
             return [zeros_like(saved), null!];
+        }
+        finally
+        {
+            set_rng_state(backwardRng);
         }
     }
 

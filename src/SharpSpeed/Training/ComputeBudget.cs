@@ -25,8 +25,11 @@ public static class ComputeBudget
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var a = randn(size, size);
-        var b = randn(size, size);
+        // A private generator: measuring must not advance the global one, which a resumed run has just restored
+        // (dropout, e.g. LoRA's, draws from it).
+        using var generator = new Generator(0);
+        var a = randn(size, size, generator: generator);
+        var b = randn(size, size, generator: generator);
         _ = a.matmul(b);
         var best = double.MaxValue;
         for (var trial = 0; trial < 3; trial++)

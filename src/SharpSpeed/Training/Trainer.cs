@@ -71,7 +71,9 @@ public sealed class Trainer
         group.Barrier();
 
         // Precision and batch sizes first (a DeepSpeed file may set them); the real step count once the data is known.
-        var modelDir = resumePath ?? _args.ModelNameOrPath;
+        // A LoRA checkpoint holds only the adapters: the frozen base always comes from the run's model.
+        var lora = AdapterArguments.Lora(_args);
+        var modelDir = lora is null ? resumePath ?? _args.ModelNameOrPath : _args.ModelNameOrPath;
         var hidden = (modelDir is null ? NamedModelConfigs.Tiny : ModelConfig.LoadFromDirectory(modelDir)).HiddenSize;
         var provisional = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps: null, hidden);
         var dtype = provisional.Precision switch
@@ -83,9 +85,10 @@ public sealed class Trainer
         // A ZeRO-3 checkpoint saved without consolidated weights holds only config.json: the engine state restores the values.
         using var model = modelDir is null
             ? LlamaForCausalLM.CreateRandom(NamedModelConfigs.Tiny, _args.Seed, dtype)
-            : resumePath is not null && !StateDictFiles.HasWeights(resumePath)
+            : lora is null && resumePath is not null && !StateDictFiles.HasWeights(resumePath)
                 ? LlamaForCausalLM.CreateRandom(ModelConfig.LoadFromDirectory(resumePath), _args.Seed, dtype)
                 : ModelFolder.Load(modelDir, dtype);
+        AdapterArguments.Apply(model, _args, lora, Say);
         model.GradientCheckpointing = _args.GradientCheckpointing;
         model.train();
         var tokenizerPath = modelDir ?? BundledAssets.Locate(BundledTokenizer);
@@ -118,7 +121,7 @@ public sealed class Trainer
             $"{settings.GradientAccumulationSteps} x ranks {group.WorldSize}; ZeRO stage {settings.ZeroStage}");
 
         using var engine = new TrainingEngine(model, settings.EngineOptions(schedule), group, Say);
-        var store = new CheckpointStore(checkpoints, group, tokenizerPath);
+        var store = new CheckpointStore(checkpoints, group, tokenizerPath, lora);
         var state = resumePath is null ? NewState(totalSteps, settings) : store.Restore(resumePath, engine);
         if (resumePath is not null)
         {
@@ -141,17 +144,14 @@ public sealed class Trainer
                 $"fp32 master {RunReport.Bytes(rank.MasterWeightBytes)}, optimizer states {RunReport.Bytes(rank.OptimizerStateBytes)}, " +
                 $"buckets {RunReport.Bytes(rank.BucketBytes)}, working memory peak {RunReport.Bytes(rank.ActivationPeakBytes)}");
         }
-        using (var weights = ModelWeights.Collect(model, engine))
+        store.SaveModel(_args.OutputDir, model, engine);
+        if (isMain)
         {
-            if (isMain)
-            {
-                ModelFolder.Save(model.Config, weights.Tensors, _args.OutputDir);
-                ModelFolder.CopyTokenizer(tokenizerPath, _args.OutputDir);
-                state.Save(_args.OutputDir);
-            }
+            ModelFolder.CopyTokenizer(tokenizerPath, _args.OutputDir);
+            state.Save(_args.OutputDir);
         }
         var summary = RunReporting.Summarize(_args, settings, model.Config, modelName, group, result, memory, peak, totalSteps);
-        if (isMain && ScoreAnswers(model, engine, tokenizerPath) is { } score)
+        if (isMain && ScoreAnswers(model, engine, tokenizerPath, adapters: lora is not null) is { } score)
         {
             Say($"validation questions answered correctly by greedy generation: {score.Correct}/{score.Total} ({score.Share * 100:F1}%)");
             summary = summary with
@@ -172,11 +172,16 @@ public sealed class Trainer
     }
 
     /// <summary>Greedy answers on rank 0 alone: under ZeRO-3 from the saved model, as the partitioned one would need every rank.</summary>
-    private AnswerScore? ScoreAnswers(LlamaForCausalLM model, TrainingEngine engine, string tokenizerPath)
+    private AnswerScore? ScoreAnswers(LlamaForCausalLM model, TrainingEngine engine, string tokenizerPath, bool adapters)
     {
         if (!engine.PartitionsParameters)
         {
             return AnswerScoring.Run(model, _args, tokenizerPath);
+        }
+        if (adapters)
+        {
+            _log.WriteLine("answer scoring skipped: under ZeRO-3 the adapters live partitioned; `generate --adapter` scores the saved adapter");
+            return null;
         }
         using var saved = ModelFolder.Load(_args.OutputDir);
         return AnswerScoring.Run(saved, _args, tokenizerPath);

@@ -55,6 +55,18 @@ public sealed record TrainingArguments
     public string ReportTo { get; init; } = "tensorboard";
     public bool DisableTqdm { get; init; }
 
+    /// <summary>LoRA rank; LoRA is on when it is given (or when <see cref="Bits"/> asks for QLoRA). See docs/lora.md.</summary>
+    public int? LoraR { get; init; }
+    public double LoraAlpha { get; init; } = 16;
+    public double LoraDropout { get; init; }
+    public string LoraTargetModules { get; init; } = "q_proj,v_proj";
+    public bool UseRslora { get; init; }
+
+    /// <summary>QLoRA: 4 or 8 stores the frozen base linear weights quantised; 16 keeps them in the training dtype.</summary>
+    public int Bits { get; init; } = 16;
+    public string QuantType { get; init; } = "nf4";
+    public bool DoubleQuant { get; init; }
+
     /// <summary>One-line errors for values no run can use; the trainer refuses to start on any.</summary>
     public IEnumerable<string> Problems()
     {
@@ -97,6 +109,10 @@ public sealed record TrainingArguments
         if (SaveTotalLimit is < 1)
         {
             yield return $"--save_total_limit must be >= 1 (got {SaveTotalLimit})";
+        }
+        foreach (var problem in AdapterArguments.Problems(this))
+        {
+            yield return problem;
         }
     }
 }

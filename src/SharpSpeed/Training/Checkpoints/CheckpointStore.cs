@@ -4,6 +4,7 @@ using SharpSpeed.Comm;
 using SharpSpeed.Engine;
 using SharpSpeed.IO;
 using SharpSpeed.Models;
+using SharpSpeed.Models.Adapters;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Training.Checkpoints;
@@ -12,9 +13,10 @@ namespace SharpSpeed.Training.Checkpoints;
 /// Writes and reads a run's checkpoints, DeepSpeed style: the model as an HF folder in its training dtype
 /// (rank 0), one <c>global_step&lt;N&gt;/zero_pp_rank_&lt;r&gt;_optim_states.safetensors</c> (+ .json) per rank with
 /// that rank's fp32 master weights and Adam moments, each rank's RNG state, and trainer_state.json. Collective:
-/// every rank calls <see cref="Save"/> and <see cref="Restore"/>.
+/// every rank calls <see cref="Save"/> and <see cref="Restore"/>. With a LoRA <paramref name="adapter"/> the model part is
+/// the PEFT adapter folder instead (the frozen base never changes); a resume rebuilds the base from the run's model.
 /// </summary>
-public sealed class CheckpointStore(CheckpointDirectory directory, ProcessGroup group, string tokenizerPath)
+public sealed class CheckpointStore(CheckpointDirectory directory, ProcessGroup group, string tokenizerPath, LoraConfig? adapter = null)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -58,19 +60,10 @@ public sealed class CheckpointStore(CheckpointDirectory directory, ProcessGroup 
             }
         }
 
-        using var weights = engine.SavesConsolidatedWeights ? ModelWeights.Collect(model, engine) : null;
+        SaveModel(temporary, model, engine, gatherWeights: engine.SavesConsolidatedWeights);
         if (group.Rank == 0)
         {
             ParameterShapes.FromLayout(engine.Layout).Save(Path.Combine(temporary, ParameterShapes.PathIn(step)));
-            if (weights is not null)
-            {
-                ModelFolder.Save(model.Config, weights.Tensors, temporary);
-            }
-            else
-            {
-                // ZeRO-3 without stage3_gather_16bit_weights_on_model_save: the shards are the weights (`convert` consolidates).
-                ModelFolder.SaveConfig(model.Config, model.parameters().First().dtype, temporary);
-            }
             ModelFolder.CopyTokenizer(tokenizerPath, temporary);
             state.Save(temporary);
         }
@@ -84,6 +77,50 @@ public sealed class CheckpointStore(CheckpointDirectory directory, ProcessGroup 
         }
         group.Barrier();
         return published;
+    }
+
+    /// <summary>
+    /// Writes what a run produces into <paramref name="folder"/>: the HF model (rank 0; its weights consolidated from
+    /// the engine under ZeRO-3, where they live partitioned), or with LoRA the adapter folder in the model's dtype.
+    /// Collective. Without <paramref name="gatherWeights"/> (ZeRO-3 without stage3_gather_16bit_weights_on_model_save)
+    /// only config.json is written: the checkpoint's shards are the weights, and `convert` consolidates them.
+    /// </summary>
+    public void SaveModel(string folder, LlamaForCausalLM model, TrainingEngine engine, bool gatherWeights = true)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(engine);
+        if (adapter is null)
+        {
+            using var weights = gatherWeights ? ModelWeights.Collect(model, engine) : null;
+            if (group.Rank == 0)
+            {
+                if (weights is not null)
+                {
+                    ModelFolder.Save(model.Config, weights.Tensors, folder);
+                }
+                else
+                {
+                    ModelFolder.SaveConfig(model.Config, model.parameters().First().dtype, folder);
+                }
+            }
+            return;
+        }
+        var dtype = model.ParameterUnits()[0].Parameters[0].Parameter.dtype;
+        var adapterWeights = engine.ConsolidatedWeights(dtype);
+        try
+        {
+            if (group.Rank == 0)
+            {
+                AdapterFolder.Save(folder, adapter, adapterWeights);
+            }
+        }
+        finally
+        {
+            foreach (var tensor in adapterWeights.Values)
+            {
+                tensor.Dispose();
+            }
+        }
     }
 
     /// <summary>
