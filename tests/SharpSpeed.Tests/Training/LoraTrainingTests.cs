@@ -20,9 +20,9 @@ public sealed class LoraTrainingTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    // Add [InlineData(3)] once the DeepSpeed config accepts "stage": 3 (the engine supports it; the parser still refuses it).
     [Theory]
     [InlineData(2)]
+    [InlineData(3)]
     public void TwoRankLoraTrainingLearnsAndMatchesOneRank(int zeroStage)
     {
         var single = new TrainingArguments
