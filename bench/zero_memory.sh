@@ -32,12 +32,12 @@ python3 - "$out" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
 mib = lambda b: f"{b / 2**20:.2f}"
-print("| ranks | stage | offload | parameters | gradients | master | optimizer | buckets | peak | host | exposed comm ms/step | tokens/s |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| ranks | stage | offload | parameters | gradients | master | optimizer | buckets | peak | on device | on host | exposed comm ms/step | tokens/s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     m = r["memory_bytes"]
     off = "+".join(k for k in ("offload_optimizer", "offload_param") if r[k]) or "-"
     print(f"| {r['world_size']} | {r['zero_stage']} | {off} | {mib(m['parameters'])} | {mib(m['gradients'])} | {mib(m['master'])} | "
-          f"{mib(m['optimizer'])} | {mib(m['buckets'])} | {mib(m['peak'])} | {mib(m['host_resident'])} | {r['exposed_comm_ms']} | {r['tokens_per_s']:.0f} |")
+          f"{mib(m['optimizer'])} | {mib(m['buckets'])} | {mib(m['peak'])} | {mib(m['device_peak'])} | {mib(m['host_resident'])} | {r['exposed_comm_ms']} | {r['tokens_per_s']:.0f} |")
 print(f"\nMiB per rank 0 (engine-held tensors only, not activations); {rows[0]['params']:,} parameters" if rows else "no results")
 PY

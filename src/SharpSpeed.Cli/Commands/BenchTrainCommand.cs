@@ -41,6 +41,26 @@ internal static class BenchTrainCommand
     {
         Description = "DeepSpeed's offload_param (device cpu, ZeRO stage 3): the parameter partition in host memory.",
     };
+    private static readonly Option<long> ReduceBucketSize = new("--reduce_bucket_size")
+    {
+        Description = "DeepSpeed's reduce_bucket_size (and allgather_bucket_size), in elements.",
+        DefaultValueFactory = _ => 500_000_000,
+    };
+    private static readonly Option<long> PrefetchBucketSize = new("--stage3_prefetch_bucket_size")
+    {
+        Description = "DeepSpeed's stage3_prefetch_bucket_size, in elements: parameters ZeRO-3 gathers ahead.",
+        DefaultValueFactory = _ => 50_000_000,
+    };
+    private static readonly Option<long> ParamPersistenceThreshold = new("--stage3_param_persistence_threshold")
+    {
+        Description = "DeepSpeed's stage3_param_persistence_threshold, in elements: smaller parameters stay gathered.",
+        DefaultValueFactory = _ => 100_000,
+    };
+    private static readonly Option<long> MaxReuseDistance = new("--stage3_max_reuse_distance")
+    {
+        Description = "DeepSpeed's stage3_max_reuse_distance, in elements: a unit used again within it stays gathered.",
+        DefaultValueFactory = _ => 1_000_000_000,
+    };
     private static readonly Option<string> Backend = new("--backend")
     {
         Description = "Process group backend: auto, mpi, nccl.",
@@ -53,7 +73,8 @@ internal static class BenchTrainCommand
         var command = new Command("train", "Training throughput (tokens/s), step time split and MFU of a tiny LLaMA on a synthetic batch; run under launch for several ranks.")
         {
             HiddenSize, NumLayers, NumHeads, IntermediateSize, VocabSize, SequenceLength, BatchSize, Steps, Warmup, ZeroStage, Threads,
-            Bf16, OverlapComm, OffloadOptimizer, OffloadParam, Backend, Json,
+            Bf16, OverlapComm, OffloadOptimizer, OffloadParam, ReduceBucketSize, PrefetchBucketSize, ParamPersistenceThreshold, MaxReuseDistance,
+            Backend, Json,
         };
         command.SetAction(parse =>
         {
@@ -88,6 +109,10 @@ internal static class BenchTrainCommand
                     OverlapComm = parse.GetValue(OverlapComm),
                     OffloadOptimizer = parse.GetValue(OffloadOptimizer),
                     OffloadParam = parse.GetValue(OffloadParam),
+                    ReduceBucketSize = parse.GetValue(ReduceBucketSize),
+                    PrefetchBucketSize = parse.GetValue(PrefetchBucketSize),
+                    ParamPersistenceThreshold = parse.GetValue(ParamPersistenceThreshold),
+                    MaxReuseDistance = parse.GetValue(MaxReuseDistance),
                 };
                 var threads = parse.GetValue(Threads);
                 if (threads > 0)
@@ -152,6 +177,10 @@ internal static class BenchTrainCommand
             ["overlap_comm"] = settings.OverlapComm,
             ["offload_optimizer"] = settings.OffloadOptimizer,
             ["offload_param"] = settings.OffloadParam,
+            ["reduce_bucket_size"] = settings.ReduceBucketSize,
+            ["stage3_prefetch_bucket_size"] = settings.PrefetchBucketSize,
+            ["stage3_param_persistence_threshold"] = settings.ParamPersistenceThreshold,
+            ["stage3_max_reuse_distance"] = settings.MaxReuseDistance,
             ["exposed_comm_ms"] = Math.Round(r.ExposedCommMs, 3),
             ["blocks_launched_during_backward"] = r.BlocksLaunchedDuringBackward,
             ["device_syncs_per_step"] = r.SyncsPerStep,

@@ -5,6 +5,7 @@ using SharpSpeed.Engine.Optim;
 using SharpSpeed.Engine.Placement;
 using SharpSpeed.Engine.Precision;
 using SharpSpeed.Engine.Schedules;
+using SharpSpeed.Engine.Zero;
 using SharpSpeed.Models;
 using static TorchSharp.torch;
 
@@ -41,6 +42,14 @@ public static class TrainingBenchmark
             Schedule = new HuggingFaceSchedule(HfSchedulerType.Constant, settings.LearningRate, 0, settings.Steps + settings.WarmupSteps),
             GradientClipping = settings.GradientClipping,
             OverlapComm = settings.OverlapComm,
+            ReduceBucketSize = settings.ReduceBucketSize,
+            AllgatherBucketSize = settings.ReduceBucketSize,
+            Stage3 = new Stage3Options
+            {
+                PrefetchBucketSize = settings.PrefetchBucketSize,
+                ParamPersistenceThreshold = settings.ParamPersistenceThreshold,
+                MaxReuseDistance = settings.MaxReuseDistance,
+            },
             OffloadOptimizer = settings.OffloadOptimizer ? new HostOffload(PinMemory: true) : null,
             OffloadParam = settings.OffloadParam ? new HostOffload(PinMemory: true) : null,
         };

@@ -40,6 +40,18 @@ public sealed record TrainingBenchmarkSettings
     /// <summary>offload_param (device cpu, stage 3): the parameter partition in host memory.</summary>
     public bool OffloadParam { get; init; }
 
+    /// <summary>DeepSpeed's reduce_bucket_size (elements): how much gradient one reduction carries.</summary>
+    public long ReduceBucketSize { get; init; } = 500_000_000;
+
+    /// <summary>DeepSpeed's stage3_prefetch_bucket_size (elements): how far ahead ZeRO-3 gathers parameters.</summary>
+    public long PrefetchBucketSize { get; init; } = 50_000_000;
+
+    /// <summary>DeepSpeed's stage3_param_persistence_threshold (elements): smaller ZeRO-3 parameters stay gathered.</summary>
+    public long ParamPersistenceThreshold { get; init; } = 100_000;
+
+    /// <summary>DeepSpeed's stage3_max_reuse_distance (elements): a ZeRO-3 unit used again within it is kept gathered.</summary>
+    public long MaxReuseDistance { get; init; } = 1_000_000_000;
+
     /// <summary>AdamW as the PyTorch reference (bench/pytorch_reference.py) runs it: lr 1e-3, torch's betas and eps, no decay.</summary>
     public double LearningRate { get; init; } = 1e-3;
 
@@ -52,6 +64,12 @@ public sealed record TrainingBenchmarkSettings
         {
             throw new ArgumentException(
                 $"bench train needs --seq_length >= 2, --batch_size >= 1, --steps >= 1, --warmup >= 0 (got {SequenceLength}, {BatchSize}, {Steps}, {WarmupSteps})");
+        }
+        if (ReduceBucketSize < 1 || PrefetchBucketSize < 0 || ParamPersistenceThreshold < 0 || MaxReuseDistance < 0)
+        {
+            throw new ArgumentException(
+                "bench train needs --reduce_bucket_size >= 1 and --stage3_prefetch_bucket_size, --stage3_param_persistence_threshold, " +
+                $"--stage3_max_reuse_distance >= 0 (got {ReduceBucketSize}, {PrefetchBucketSize}, {ParamPersistenceThreshold}, {MaxReuseDistance})");
         }
         if (SequenceLength > Model.MaxPositionEmbeddings)
         {

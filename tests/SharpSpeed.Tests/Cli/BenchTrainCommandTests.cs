@@ -40,6 +40,32 @@ public sealed class BenchTrainCommandTests
     }
 
     [Fact]
+    public async Task ZeroThreeKnobsBoundTheGatheredParameters()
+    {
+        // 4 layers of 10,304 elements; with persistence 0, reuse distance 0 and a 1-element prefetch bucket, at most
+        // the unit in use and the one prefetched are gathered next to the rank's half: less than one full replica.
+        // With DeepSpeed's defaults every unit is reused within 1e9 elements (in backward), so all stay gathered.
+        string[] deep = [.. Shape.Select((a, i) => i > 0 && Shape[i - 1] == "--num_layers" ? "4" : a)];
+        string[] knobs = ["--stage3_prefetch_bucket_size", "1", "--stage3_param_persistence_threshold", "0", "--stage3_max_reuse_distance", "0"];
+        const long replicaBytes = 4L * (2L * Vocab * Hidden + 4 * (4L * Hidden * Hidden + 3L * Hidden * Intermediate + 2 * Hidden) + Hidden);
+        long ParameterBytes(string output, bool knobsSet)
+        {
+            var report = JsonDocument.Parse(output.Trim()).RootElement;
+            Assert.Equal(knobsSet ? 0 : 1_000_000_000, report.GetProperty("stage3_max_reuse_distance").GetInt64());
+            return report.GetProperty("memory_bytes").GetProperty("parameters").GetInt64();
+        }
+
+        var bounded = await LaunchedCli.RunAsync(["launch", "--nproc_per_node", "2", "bench", "train", .. deep, "--zero_stage", "3", .. knobs]);
+        Assert.True(bounded.ExitCode == 0, bounded.Output + bounded.Error);
+        var defaults = await LaunchedCli.RunAsync(["launch", "--nproc_per_node", "2", "bench", "train", .. deep, "--zero_stage", "3"]);
+        Assert.True(defaults.ExitCode == 0, defaults.Output + defaults.Error);
+
+        var boundedBytes = ParameterBytes(bounded.Output, knobsSet: true);
+        Assert.InRange(boundedBytes, replicaBytes / 2, replicaBytes - 1);
+        Assert.InRange(ParameterBytes(defaults.Output, knobsSet: false), replicaBytes * 3 / 2, replicaBytes * 3 / 2 + 4096);
+    }
+
+    [Fact]
     public void RejectsHiddenSizeNotDivisibleByHeads()
     {
         var (exitCode, _, error) = CliRunner.Run("bench", "train", "--hidden_size", "30", "--num_heads", "4", "--json");
