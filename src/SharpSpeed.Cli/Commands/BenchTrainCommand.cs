@@ -41,26 +41,10 @@ internal static class BenchTrainCommand
     {
         Description = "DeepSpeed's offload_param (device cpu, ZeRO stage 3): the parameter partition in host memory.",
     };
-    private static readonly Option<long> ReduceBucketSize = new("--reduce_bucket_size")
-    {
-        Description = "DeepSpeed's reduce_bucket_size (and allgather_bucket_size), in elements.",
-        DefaultValueFactory = _ => 500_000_000,
-    };
-    private static readonly Option<long> PrefetchBucketSize = new("--stage3_prefetch_bucket_size")
-    {
-        Description = "DeepSpeed's stage3_prefetch_bucket_size, in elements: parameters ZeRO-3 gathers ahead.",
-        DefaultValueFactory = _ => 50_000_000,
-    };
-    private static readonly Option<long> ParamPersistenceThreshold = new("--stage3_param_persistence_threshold")
-    {
-        Description = "DeepSpeed's stage3_param_persistence_threshold, in elements: smaller parameters stay gathered.",
-        DefaultValueFactory = _ => 100_000,
-    };
-    private static readonly Option<long> MaxReuseDistance = new("--stage3_max_reuse_distance")
-    {
-        Description = "DeepSpeed's stage3_max_reuse_distance, in elements: a unit used again within it stays gathered.",
-        DefaultValueFactory = _ => 1_000_000_000,
-    };
+    private static readonly Option<long> ReduceBucketSize = Long("--reduce_bucket_size", "DeepSpeed's reduce_bucket_size (and allgather_bucket_size), in elements.", 500_000_000);
+    private static readonly Option<long> PrefetchBucketSize = Long("--stage3_prefetch_bucket_size", "DeepSpeed's stage3_prefetch_bucket_size, in elements: parameters ZeRO-3 gathers ahead.", 50_000_000);
+    private static readonly Option<long> ParamPersistenceThreshold = Long("--stage3_param_persistence_threshold", "DeepSpeed's stage3_param_persistence_threshold, in elements: smaller parameters stay gathered.", 100_000);
+    private static readonly Option<long> MaxReuseDistance = Long("--stage3_max_reuse_distance", "DeepSpeed's stage3_max_reuse_distance, in elements: a unit used again within it stays gathered.", 1_000_000_000);
     private static readonly Option<string> Backend = new("--backend")
     {
         Description = "Process group backend: auto, mpi, nccl.",
@@ -213,5 +197,8 @@ internal static class BenchTrainCommand
     }
 
     private static Option<int> Int(string name, string description, int defaultValue) =>
+        new(name) { Description = $"{description} Default {defaultValue}.", DefaultValueFactory = _ => defaultValue };
+
+    private static Option<long> Long(string name, string description, long defaultValue) =>
         new(name) { Description = $"{description} Default {defaultValue}.", DefaultValueFactory = _ => defaultValue };
 }
