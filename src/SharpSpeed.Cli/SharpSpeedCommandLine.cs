@@ -6,7 +6,7 @@ using SharpSpeed.Engine;
 
 namespace SharpSpeed.Cli;
 
-/// <summary>The `sharpspeed` root command: one subcommand per workflow step of DESIGN.md.</summary>
+/// <summary>The `sharpspeed` root command: one subcommand per workflow step (docs/architecture.md lists them).</summary>
 public static class SharpSpeedCommandLine
 {
     public static int Run(string[] args, TextWriter output, TextWriter error)
