@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using SharpSpeed.Cli.Commands;
 using SharpSpeed.Engine;
 
 namespace SharpSpeed.Cli;
 
-/// <summary>The `sharpspeed` root command: one subcommand per workflow step of DESIGN.md.</summary>
+/// <summary>The `sharpspeed` root command: one subcommand per workflow step (docs/architecture.md lists them).</summary>
 public static class SharpSpeedCommandLine
 {
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -16,7 +17,7 @@ public static class SharpSpeedCommandLine
         var (culture, uiCulture) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
         CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
         var root = Build();
-        // No command lets an exception escape as a stack trace: what a command did not expect is still one line.
+        // Commands throw; this is the one place that turns a failure into its line and exit code (ExitCodes).
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         var parse = root.Parse(LaunchCommand.SeparateRankCommand(args));
         try
@@ -25,14 +26,26 @@ public static class SharpSpeedCommandLine
         }
         catch (Exception failure)
         {
-            var command = parse.CommandResult.Command.Name;
-            ErrorLines.Write(error, command == root.Name ? root.Name : $"{root.Name} {command}", failure);
-            return 1;
+            ErrorLines.Write(error, CommandPath(parse), failure);
+            return ExitCodes.For(failure);
         }
         finally
         {
             (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, uiCulture);
         }
+    }
+
+    /// <summary>"sharpspeed bench train", and under a launcher the rank, so that each rank's line says who failed.</summary>
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (SymbolResult? result = parse.CommandResult; result is CommandResult command; result = command.Parent)
+        {
+            names.Add(command.Command.Name);
+        }
+        names.Reverse();
+        var rank = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK");
+        return string.Join(' ', names) + (rank is null ? "" : $" (rank {rank})");
     }
 
     public static Command Build()

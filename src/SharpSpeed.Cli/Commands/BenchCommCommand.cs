@@ -65,32 +65,23 @@ internal static class BenchCommCommand
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var error = parse.InvocationConfiguration.Error;
-            try
+            var sizes = Sizes(Bytes(parse.GetValue(MinBytes)!, "--min_bytes"), Bytes(parse.GetValue(MaxBytes)!, "--max_bytes"),
+                parse.GetValue(Factor));
+            var type = parse.GetValue(DataType) switch
             {
-                var sizes = Sizes(Bytes(parse.GetValue(MinBytes)!, "--min_bytes"), Bytes(parse.GetValue(MaxBytes)!, "--max_bytes"),
-                    parse.GetValue(Factor));
-                var type = parse.GetValue(DataType) switch
-                {
-                    "float32" => ScalarType.Float32,
-                    "bfloat16" => ScalarType.BFloat16,
-                    "float16" => ScalarType.Float16,
-                    var other => throw new ArgumentException($"--dtype {other}: use float32, bfloat16 or float16"),
-                };
-                RankThreads.Apply();
-                using var group = ProcessGroups.Create(parse.GetValue(Backend)!);
-                var results = CommBenchmark.Run(group, sizes, type, parse.GetValue(Warmup), parse.GetValue(Iterations));
-                if (group.Rank == 0)
-                {
-                    Print(output, group, parse.GetValue(DataType)!, results, parse.GetValue(Json));
-                }
-                return 0;
-            }
-            catch (Exception failure) when (failure is ArgumentException or InvalidOperationException or FormatException)
+                "float32" => ScalarType.Float32,
+                "bfloat16" => ScalarType.BFloat16,
+                "float16" => ScalarType.Float16,
+                var other => throw new ArgumentException($"--dtype {other}: use float32, bfloat16 or float16"),
+            };
+            RankThreads.Apply();
+            using var group = ProcessGroups.Create(parse.GetValue(Backend)!);
+            var results = CommBenchmark.Run(group, sizes, type, parse.GetValue(Warmup), parse.GetValue(Iterations));
+            if (group.Rank == 0)
             {
-                error.WriteLine($"sharpspeed bench comm: {failure.Message}");
-                return 2;
+                Print(output, group, parse.GetValue(DataType)!, results, parse.GetValue(Json));
             }
+            return 0;
         });
         return command;
     }

@@ -44,36 +44,26 @@ internal static class BenchTokenizeCommand
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var error = parse.InvocationConfiguration.Error;
-            try
+            var threads = parse.GetValue(Threads);
+            if (threads < 1)
             {
-                var threads = parse.GetValue(Threads);
-                if (threads < 1)
-                {
-                    throw new ArgumentException($"--threads {threads} must be at least 1");
-                }
-                var tokenizer = HfTokenizer.FromPath(parse.GetValue(Tokenizer) ?? BundledAssets.Locate(Trainer.BundledTokenizer));
-                var documents = parse.GetValue(File) is { } file ? BenchmarkCorpus.FromFile(file) : BenchmarkCorpus.Default();
-                if (documents.Length == 0)
-                {
-                    throw new ArgumentException($"--file {parse.GetValue(File)} has no text");
-                }
-                var bytes = documents.Sum(d => (long)Encoding.UTF8.GetByteCount(d));
-                var single = Measure(() => documents.Sum(d => (long)tokenizer.Encode(d).Length));
-                var batch = Measure(() => tokenizer.EncodeBatch(documents, maxDegreeOfParallelism: threads).Sum(ids => (long)ids.Length));
-                if (single.Tokens != batch.Tokens)
-                {
-                    throw new InvalidOperationException($"EncodeBatch gave {batch.Tokens} tokens but Encode {single.Tokens} on the same documents");
-                }
-                Print(output, parse.GetValue(Json), tokenizer.TokenizerJsonPath, documents.Length, bytes, threads, single, batch);
-                return 0;
+                throw new ArgumentException($"--threads {threads} must be at least 1");
             }
-            catch (Exception failure) when (failure is ArgumentException or InvalidOperationException or IOException
-                or FormatException or JsonException)
+            var tokenizer = HfTokenizer.FromPath(parse.GetValue(Tokenizer) ?? BundledAssets.Locate(Trainer.BundledTokenizer));
+            var documents = parse.GetValue(File) is { } file ? BenchmarkCorpus.FromFile(file) : BenchmarkCorpus.Default();
+            if (documents.Length == 0)
             {
-                error.WriteLine($"sharpspeed bench tokenize: {failure.Message}");
-                return 2;
+                throw new ArgumentException($"--file {parse.GetValue(File)} has no text");
             }
+            var bytes = documents.Sum(d => (long)Encoding.UTF8.GetByteCount(d));
+            var single = Measure(() => documents.Sum(d => (long)tokenizer.Encode(d).Length));
+            var batch = Measure(() => tokenizer.EncodeBatch(documents, maxDegreeOfParallelism: threads).Sum(ids => (long)ids.Length));
+            if (single.Tokens != batch.Tokens)
+            {
+                throw new InvalidOperationException($"EncodeBatch gave {batch.Tokens} tokens but Encode {single.Tokens} on the same documents");
+            }
+            Print(output, parse.GetValue(Json), tokenizer.TokenizerJsonPath, documents.Length, bytes, threads, single, batch);
+            return 0;
         });
         return command;
     }

@@ -64,68 +64,60 @@ internal static class BenchTrainCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            try
+            var hidden = parse.GetValue(HiddenSize);
+            var heads = parse.GetValue(NumHeads);
+            if (hidden < 1 || heads < 1 || hidden % heads != 0)
             {
-                var hidden = parse.GetValue(HiddenSize);
-                var heads = parse.GetValue(NumHeads);
-                if (hidden < 1 || heads < 1 || hidden % heads != 0)
+                throw new ArgumentException($"--hidden_size {hidden} must be a positive multiple of --num_heads {heads}");
+            }
+            var settings = new TrainingBenchmarkSettings
+            {
+                Model = Reference with
                 {
-                    throw new ArgumentException($"--hidden_size {hidden} must be a positive multiple of --num_heads {heads}");
-                }
-                var settings = new TrainingBenchmarkSettings
-                {
-                    Model = Reference with
-                    {
-                        HiddenSize = hidden,
-                        NumHiddenLayers = parse.GetValue(NumLayers),
-                        NumAttentionHeads = heads,
-                        NumKeyValueHeads = heads,
-                        HeadDim = hidden / heads,
-                        IntermediateSize = parse.GetValue(IntermediateSize),
-                        VocabSize = parse.GetValue(VocabSize),
-                    },
-                    SequenceLength = parse.GetValue(SequenceLength),
-                    BatchSize = parse.GetValue(BatchSize),
-                    Steps = parse.GetValue(Steps),
-                    WarmupSteps = parse.GetValue(Warmup),
-                    ZeroStage = parse.GetValue(ZeroStage),
-                    Precision = parse.GetValue(Bf16) ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32,
-                    OverlapComm = parse.GetValue(OverlapComm),
-                    OffloadOptimizer = parse.GetValue(OffloadOptimizer),
-                    OffloadParam = parse.GetValue(OffloadParam),
-                    ReduceBucketSize = parse.GetValue(ReduceBucketSize),
-                    PrefetchBucketSize = parse.GetValue(PrefetchBucketSize),
-                    ParamPersistenceThreshold = parse.GetValue(ParamPersistenceThreshold),
-                    MaxReuseDistance = parse.GetValue(MaxReuseDistance),
-                };
-                var threads = parse.GetValue(Threads);
-                if (threads > 0)
-                {
-                    torch.set_num_threads(threads);
-                }
-                else
-                {
-                    RankThreads.Apply();
-                }
-                using var group = ProcessGroups.Create(parse.GetValue(Backend)!);
-                var result = TrainingBenchmark.Run(settings, group, line =>
-                {
-                    if (group.Rank == 0)
-                    {
-                        error.WriteLine(line);
-                    }
-                });
+                    HiddenSize = hidden,
+                    NumHiddenLayers = parse.GetValue(NumLayers),
+                    NumAttentionHeads = heads,
+                    NumKeyValueHeads = heads,
+                    HeadDim = hidden / heads,
+                    IntermediateSize = parse.GetValue(IntermediateSize),
+                    VocabSize = parse.GetValue(VocabSize),
+                },
+                SequenceLength = parse.GetValue(SequenceLength),
+                BatchSize = parse.GetValue(BatchSize),
+                Steps = parse.GetValue(Steps),
+                WarmupSteps = parse.GetValue(Warmup),
+                ZeroStage = parse.GetValue(ZeroStage),
+                Precision = parse.GetValue(Bf16) ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32,
+                OverlapComm = parse.GetValue(OverlapComm),
+                OffloadOptimizer = parse.GetValue(OffloadOptimizer),
+                OffloadParam = parse.GetValue(OffloadParam),
+                ReduceBucketSize = parse.GetValue(ReduceBucketSize),
+                PrefetchBucketSize = parse.GetValue(PrefetchBucketSize),
+                ParamPersistenceThreshold = parse.GetValue(ParamPersistenceThreshold),
+                MaxReuseDistance = parse.GetValue(MaxReuseDistance),
+            };
+            var threads = parse.GetValue(Threads);
+            if (threads > 0)
+            {
+                torch.set_num_threads(threads);
+            }
+            else
+            {
+                RankThreads.Apply();
+            }
+            using var group = ProcessGroups.Create(parse.GetValue(Backend)!);
+            var result = TrainingBenchmark.Run(settings, group, line =>
+            {
                 if (group.Rank == 0)
                 {
-                    Print(output, settings, group.Backend, result, parse.GetValue(Json));
+                    error.WriteLine(line);
                 }
-                return 0;
-            }
-            catch (Exception failure) when (failure is ArgumentException or InvalidOperationException or NotSupportedException)
+            });
+            if (group.Rank == 0)
             {
-                error.WriteLine($"sharpspeed bench train: {failure.Message}");
-                return 2;
+                Print(output, settings, group.Backend, result, parse.GetValue(Json));
             }
+            return 0;
         });
         return command;
     }

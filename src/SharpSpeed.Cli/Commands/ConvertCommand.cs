@@ -40,32 +40,23 @@ internal static class ConvertCommand
         command.SetAction(parse =>
         {
             var error = parse.InvocationConfiguration.Error;
-            try
+            var dtypeGiven = parse.GetResult(dtype) is { Implicit: false } ? ModelFolder.DtypeOf(parse.GetValue(dtype)!) : (ScalarType?)null;
+            var outputPath = parse.GetValue(output)!;
+            switch (parse.GetValue(checkpoint), parse.GetValue(model), parse.GetValue(adapter))
             {
-                var dtypeGiven = parse.GetResult(dtype) is { Implicit: false } ? ModelFolder.DtypeOf(parse.GetValue(dtype)!) : (ScalarType?)null;
-                var outputPath = parse.GetValue(output)!;
-                switch (parse.GetValue(checkpoint), parse.GetValue(model), parse.GetValue(adapter))
-                {
-                    case ({ } from, null, null):
-                        error.WriteLine($"sharpspeed convert: wrote {CheckpointConsolidator.Consolidate(from, outputPath, dtypeGiven ?? ScalarType.Float32)}");
-                        return 0;
-                    case (null, { } baseDir, { } adapterDir):
-                        error.WriteLine($"sharpspeed convert: wrote {Merge(baseDir, adapterDir, outputPath, dtypeGiven)}");
-                        return 0;
-                    case (null, { } modelDir, null):
-                        var result = ExportGguf(modelDir, outputPath, GgufOutType.Parse(parse.GetValue(outType)!), parse.GetValue(tokenizerPre), error);
-                        error.WriteLine($"sharpspeed convert: wrote {result.Path} ({result.Architecture}, {result.Tensors} tensors, {result.Bytes:N0} bytes)");
-                        return 0;
-                    default:
-                        throw new ArgumentException(
-                            "give either --checkpoint DIR (to an HF folder), --model BASE --adapter DIR (merged HF folder) or --model DIR (to FILE.gguf)");
-                }
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException
-                                           or TornCheckpointException or UnauthorizedAccessException)
-            {
-                error.WriteLine($"sharpspeed convert: {e.Message}");
-                return 1;
+                case ({ } from, null, null):
+                    error.WriteLine($"sharpspeed convert: wrote {CheckpointConsolidator.Consolidate(from, outputPath, dtypeGiven ?? ScalarType.Float32)}");
+                    return 0;
+                case (null, { } baseDir, { } adapterDir):
+                    error.WriteLine($"sharpspeed convert: wrote {Merge(baseDir, adapterDir, outputPath, dtypeGiven)}");
+                    return 0;
+                case (null, { } modelDir, null):
+                    var result = ExportGguf(modelDir, outputPath, GgufOutType.Parse(parse.GetValue(outType)!), parse.GetValue(tokenizerPre), error);
+                    error.WriteLine($"sharpspeed convert: wrote {result.Path} ({result.Architecture}, {result.Tensors} tensors, {result.Bytes:N0} bytes)");
+                    return 0;
+                default:
+                    throw new ArgumentException(
+                        "give either --checkpoint DIR (to an HF folder), --model BASE --adapter DIR (merged HF folder) or --model DIR (to FILE.gguf)");
             }
         });
         return command;

@@ -12,8 +12,6 @@ namespace SharpSpeed.Cli.Commands;
 /// </summary>
 internal sealed class EstimateCommand
 {
-    public const int BadInputExitCode = 2;
-
     private readonly Option<string?> ModelPath = new("--model_name_or_path")
     { Description = "HF model folder (or its config.json) to read the shape from." };
 
@@ -95,52 +93,39 @@ internal sealed class EstimateCommand
     private int Run(ParseResult parse)
     {
         var output = parse.InvocationConfiguration.Output;
-        var error = parse.InvocationConfiguration.Error;
-        MemoryPlan plan;
-        IReadOnlyList<RecipeEstimate> recipes;
-        ClusterSpec cluster;
-        string modelLabel;
-        try
+        var (model, modelLabel) = ResolveModel(parse);
+        if (parse.GetValue(Fp16) && parse.GetValue(Bf16))
         {
-            (var model, modelLabel) = ResolveModel(parse);
-            if (parse.GetValue(Fp16) && parse.GetValue(Bf16))
-            {
-                throw new ArgumentException("--fp16 and --bf16 exclude each other");
-            }
-            string targets = parse.GetValue(LoraTargets)!;
-            var setup = new TrainingSetup(
-                NumGpus: parse.GetValue(NumGpus),
-                NumNodes: parse.GetValue(NumNodes),
-                ZeroStage: parse.GetValue(ZeroStage),
-                Offload: ParseOffload(parse.GetValue(Offload)!),
-                MicroBatchSize: parse.GetValue(MicroBatch),
-                SeqLength: parse.GetValue(SeqLength),
-                GradientCheckpointing: parse.GetValue(Checkpointing),
-                GpuMemoryGb: parse.GetValue(GpuMemoryGb),
-                ReserveGb: parse.GetValue(ReserveGb),
-                Buckets: new CommunicationBuckets(
-                    parse.GetValue(ReduceBucket), parse.GetValue(AllgatherBucket), parse.GetValue(MaxLive),
-                    parse.GetValue(Persistence)))
-            {
-                Dtype = parse.GetValue(Fp16) ? TrainingDtype.Fp16 : TrainingDtype.Bf16,
-                GradientAccumulationSteps = parse.GetValue(Accumulation),
-                Lora = parse.GetValue(LoraR) is { } rank ? LoraSettings.Parse(rank, targets) : null,
-                Bits = parse.GetValue(Bits),
-                DoubleQuant = parse.GetValue(DoubleQuant),
-                OverlapComm = parse.GetValue(OverlapComm),
-            };
-            plan = MemoryPlanner.Plan(model, setup);
-            cluster = Cluster.Read(parse, setup.GpuMemoryGb);
-            recipes = model.Config is null
-                ? []
-                : RecipePlanner.Plan(model, setup, cluster, ParseRanks(parse.GetValue(LoraRanks)!),
-                    LoraSettings.Parse(1, targets).TargetModules);
+            throw new ArgumentException("--fp16 and --bf16 exclude each other");
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
+        string targets = parse.GetValue(LoraTargets)!;
+        var setup = new TrainingSetup(
+            NumGpus: parse.GetValue(NumGpus),
+            NumNodes: parse.GetValue(NumNodes),
+            ZeroStage: parse.GetValue(ZeroStage),
+            Offload: ParseOffload(parse.GetValue(Offload)!),
+            MicroBatchSize: parse.GetValue(MicroBatch),
+            SeqLength: parse.GetValue(SeqLength),
+            GradientCheckpointing: parse.GetValue(Checkpointing),
+            GpuMemoryGb: parse.GetValue(GpuMemoryGb),
+            ReserveGb: parse.GetValue(ReserveGb),
+            Buckets: new CommunicationBuckets(
+                parse.GetValue(ReduceBucket), parse.GetValue(AllgatherBucket), parse.GetValue(MaxLive),
+                parse.GetValue(Persistence)))
         {
-            error.WriteLine($"sharpspeed estimate: {e.Message}");
-            return BadInputExitCode;
-        }
+            Dtype = parse.GetValue(Fp16) ? TrainingDtype.Fp16 : TrainingDtype.Bf16,
+            GradientAccumulationSteps = parse.GetValue(Accumulation),
+            Lora = parse.GetValue(LoraR) is { } rank ? LoraSettings.Parse(rank, targets) : null,
+            Bits = parse.GetValue(Bits),
+            DoubleQuant = parse.GetValue(DoubleQuant),
+            OverlapComm = parse.GetValue(OverlapComm),
+        };
+        var plan = MemoryPlanner.Plan(model, setup);
+        var cluster = Cluster.Read(parse, setup.GpuMemoryGb);
+        IReadOnlyList<RecipeEstimate> recipes = model.Config is null
+            ? []
+            : RecipePlanner.Plan(model, setup, cluster, ParseRanks(parse.GetValue(LoraRanks)!),
+                LoraSettings.Parse(1, targets).TargetModules);
 
         string dtype = parse.GetValue(Fp16) ? "fp16" : "bf16";
         if (parse.GetValue(Json))

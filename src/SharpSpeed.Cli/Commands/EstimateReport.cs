@@ -5,7 +5,7 @@ using SharpSpeed.Planning;
 
 namespace SharpSpeed.Cli.Commands;
 
-/// <summary>Renders a <see cref="MemoryPlan"/> as the human table or the one-object JSON of DESIGN.md.</summary>
+/// <summary>Renders a <see cref="MemoryPlan"/> as the human table or the one-object JSON of docs/estimate.md.</summary>
 internal static class EstimateReport
 {
     private const string PaperSource =

@@ -21,8 +21,6 @@ namespace SharpSpeed.Cli.Commands;
 /// </summary>
 internal sealed class GenerateCommand
 {
-    public const int BadInputExitCode = 2;
-
     // Generated text is printed as is (non-ASCII and quotes literally); the output is never embedded in HTML.
     private static readonly JsonSerializerOptions JsonOutput = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -61,68 +59,60 @@ internal sealed class GenerateCommand
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
         var modelDir = parse.GetValue(Model)!;
-        try
+        modelDir = HubCache.FromEnvironment().ResolveModel(modelDir, parse.GetValue(Revision)!);
+        var device = ComputeDevice.Resolve(parse.GetValue(Device)!);
+        var clock = Stopwatch.StartNew();
+        // fp32 on the CPU (bf16 matmuls are slow there); the folder's own dtype on a GPU.
+        using var model = ModelFolder.Load(modelDir, device.type == DeviceType.CPU ? torch.ScalarType.Float32 : null);
+        if (parse.GetValue(Adapter) is { } adapterDir)
         {
-            modelDir = HubCache.FromEnvironment().ResolveModel(modelDir, parse.GetValue(Revision)!);
-            var device = ComputeDevice.Resolve(parse.GetValue(Device)!);
-            var clock = Stopwatch.StartNew();
-            // fp32 on the CPU (bf16 matmuls are slow there); the folder's own dtype on a GPU.
-            using var model = ModelFolder.Load(modelDir, device.type == DeviceType.CPU ? torch.ScalarType.Float32 : null);
-            if (parse.GetValue(Adapter) is { } adapterDir)
-            {
-                var adapter = AdapterLoading.Attach(model, adapterDir);
-                error.WriteLine($"adapter {adapterDir}: LoRA r {adapter.R}, scale {adapter.Scale:G4}");
-            }
-            var tokenizer = HfTokenizer.FromPath(modelDir);
-            ModelInputChecks.TokenizerFits(tokenizer, model.Config, modelDir);
-            model.to(device);
-            model.eval();
-            error.WriteLine($"loaded {modelDir} ({model.Config.ParameterCount():N0} parameters) in {clock.Elapsed.TotalSeconds:F1} s");
+            var adapter = AdapterLoading.Attach(model, adapterDir);
+            error.WriteLine($"adapter {adapterDir}: LoRA r {adapter.R}, scale {adapter.Scale:G4}");
+        }
+        var tokenizer = HfTokenizer.FromPath(modelDir);
+        ModelInputChecks.TokenizerFits(tokenizer, model.Config, modelDir);
+        model.to(device);
+        model.eval();
+        error.WriteLine($"loaded {modelDir} ({model.Config.ParameterCount():N0} parameters) in {clock.Elapsed.TotalSeconds:F1} s");
 
-            var eos = model.Config.EosTokenIds.Count > 0
-                ? model.Config.EosTokenIds
-                : tokenizer.EosId is { } id ? [id] : [];
-            var options = new GenerationOptions
-            {
-                MaxNewTokens = parse.GetValue(MaxNewTokens),
-                Temperature = parse.GetValue(Temperature),
-                TopK = parse.GetValue(TopK),
-                TopP = parse.GetValue(TopP),
-                Seed = parse.GetValue(Seed),
-                EosTokenIds = eos,
-            };
-            var promptIds = tokenizer.Encode(parse.GetValue(Prompt)!);
-            if (ModelInputChecks.PositionProblem(promptIds.Length + options.MaxNewTokens, model.Config, modelDir,
-                    $"the prompt ({promptIds.Length} tokens) plus --max_new_tokens {options.MaxNewTokens}") is { } positions)
-            {
-                // HF's generate warns and goes on; so do we: the output past the limit may degrade.
-                error.WriteLine($"warning: {positions}; tokens past that position may be poor");
-            }
-            clock.Restart();
-            var outputIds = TextGenerator.Generate(model, promptIds, options);
-            var seconds = clock.Elapsed.TotalSeconds;
-            error.WriteLine($"generated {outputIds.Length} tokens in {seconds:F2} s ({outputIds.Length / Math.Max(seconds, 1e-9):F1} tokens/s)");
-            var text = tokenizer.Decode(outputIds);
-            if (parse.GetValue(Json))
-            {
-                var json = new JsonObject
-                {
-                    ["prompt_ids"] = new JsonArray(promptIds.Select(i => (JsonNode?)i).ToArray()),
-                    ["output_ids"] = new JsonArray(outputIds.Select(i => (JsonNode?)i).ToArray()),
-                    ["text"] = text,
-                };
-                output.WriteLine(json.ToJsonString(JsonOutput));
-            }
-            else
-            {
-                output.WriteLine(parse.GetValue(Prompt) + text);
-            }
-            return 0;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException)
+        var eos = model.Config.EosTokenIds.Count > 0
+            ? model.Config.EosTokenIds
+            : tokenizer.EosId is { } id ? [id] : [];
+        var options = new GenerationOptions
         {
-            ErrorLines.Write(error, "sharpspeed generate", e);
-            return BadInputExitCode;
+            MaxNewTokens = parse.GetValue(MaxNewTokens),
+            Temperature = parse.GetValue(Temperature),
+            TopK = parse.GetValue(TopK),
+            TopP = parse.GetValue(TopP),
+            Seed = parse.GetValue(Seed),
+            EosTokenIds = eos,
+        };
+        var promptIds = tokenizer.Encode(parse.GetValue(Prompt)!);
+        if (ModelInputChecks.PositionProblem(promptIds.Length + options.MaxNewTokens, model.Config, modelDir,
+                $"the prompt ({promptIds.Length} tokens) plus --max_new_tokens {options.MaxNewTokens}") is { } positions)
+        {
+            // HF's generate warns and goes on; so do we: the output past the limit may degrade.
+            error.WriteLine($"warning: {positions}; tokens past that position may be poor");
         }
+        clock.Restart();
+        var outputIds = TextGenerator.Generate(model, promptIds, options);
+        var seconds = clock.Elapsed.TotalSeconds;
+        error.WriteLine($"generated {outputIds.Length} tokens in {seconds:F2} s ({outputIds.Length / Math.Max(seconds, 1e-9):F1} tokens/s)");
+        var text = tokenizer.Decode(outputIds);
+        if (parse.GetValue(Json))
+        {
+            var json = new JsonObject
+            {
+                ["prompt_ids"] = new JsonArray(promptIds.Select(i => (JsonNode?)i).ToArray()),
+                ["output_ids"] = new JsonArray(outputIds.Select(i => (JsonNode?)i).ToArray()),
+                ["text"] = text,
+            };
+            output.WriteLine(json.ToJsonString(JsonOutput));
+        }
+        else
+        {
+            output.WriteLine(parse.GetValue(Prompt) + text);
+        }
+        return 0;
     }
 }

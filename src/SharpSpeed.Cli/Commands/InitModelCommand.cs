@@ -11,7 +11,6 @@ namespace SharpSpeed.Cli.Commands;
 /// </summary>
 internal sealed class InitModelCommand
 {
-    public const int BadInputExitCode = 2;
     private const string BundledTinyTokenizer = "tokenizers/deepseek-tiny";
 
     private readonly Option<string> Config = new("--config")
@@ -42,43 +41,34 @@ internal sealed class InitModelCommand
     private int Run(ParseResult parse)
     {
         var output = parse.InvocationConfiguration.Output;
-        var error = parse.InvocationConfiguration.Error;
         var configName = parse.GetValue(Config)!;
         var outputDir = parse.GetValue(Output)!;
-        try
+        RefuseOccupied(outputDir, parse.GetValue(Overwrite));
+        var config = NamedModelConfigs.Resolve(configName);
+        var tokenizerPath = parse.GetValue(Tokenizer)
+            ?? (ReferenceEquals(config, NamedModelConfigs.Tiny) ? BundledAssets.Locate(BundledTinyTokenizer) : null);
+        if (tokenizerPath is not null)
         {
-            RefuseOccupied(outputDir, parse.GetValue(Overwrite));
-            var config = NamedModelConfigs.Resolve(configName);
-            var tokenizerPath = parse.GetValue(Tokenizer)
-                ?? (ReferenceEquals(config, NamedModelConfigs.Tiny) ? BundledAssets.Locate(BundledTinyTokenizer) : null);
-            if (tokenizerPath is not null)
+            var tokenizer = HfTokenizer.FromPath(tokenizerPath);
+            if (tokenizer.VocabSize > config.VocabSize)
             {
-                var tokenizer = HfTokenizer.FromPath(tokenizerPath);
-                if (tokenizer.VocabSize > config.VocabSize)
-                {
-                    throw new ArgumentException(
-                        $"tokenizer {tokenizerPath} has {tokenizer.VocabSize} ids but config '{configName}' has vocab_size {config.VocabSize}");
-                }
+                throw new ArgumentException(
+                    $"tokenizer {tokenizerPath} has {tokenizer.VocabSize} ids but config '{configName}' has vocab_size {config.VocabSize}");
             }
-            var dtype = ModelFolder.DtypeOf(config.TorchDtype);
-            using (var model = LlamaForCausalLM.CreateRandom(config, parse.GetValue(Seed), dtype))
-            {
-                ModelFolder.Save(model, outputDir);
-            }
-            if (tokenizerPath is not null)
-            {
-                ModelFolder.CopyTokenizer(tokenizerPath, outputDir);
-            }
-            output.WriteLine(
-                $"wrote {outputDir}: {config.ModelType}, {config.ParameterCount():N0} parameters ({config.TorchDtype})" +
-                (tokenizerPath is null ? ", no tokenizer (pass --tokenizer)" : $", tokenizer from {tokenizerPath}"));
-            return 0;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
+        var dtype = ModelFolder.DtypeOf(config.TorchDtype);
+        using (var model = LlamaForCausalLM.CreateRandom(config, parse.GetValue(Seed), dtype))
         {
-            error.WriteLine($"sharpspeed init-model: {e.Message}");
-            return BadInputExitCode;
+            ModelFolder.Save(model, outputDir);
         }
+        if (tokenizerPath is not null)
+        {
+            ModelFolder.CopyTokenizer(tokenizerPath, outputDir);
+        }
+        output.WriteLine(
+            $"wrote {outputDir}: {config.ModelType}, {config.ParameterCount():N0} parameters ({config.TorchDtype})" +
+            (tokenizerPath is null ? ", no tokenizer (pass --tokenizer)" : $", tokenizer from {tokenizerPath}"));
+        return 0;
     }
 
     /// <summary>Random weights over a trained model would lose it: a folder with files in it needs --overwrite.</summary>

@@ -84,17 +84,15 @@ internal static class LaunchCommand
             var afterSeparator = parse.Tokens.SkipWhile(t => t.Type != TokenType.DoubleDash).Skip(1).Count();
             if (words.Length > afterSeparator)
             {
-                error.WriteLine(
-                    $"sharpspeed launch: unknown option(s) {string.Join(' ', words.Take(words.Length - afterSeparator))}; " +
+                throw new ArgumentException(
+                    $"unknown option(s) {string.Join(' ', words.Take(words.Length - afterSeparator))}; " +
                     "launch takes --nproc_per_node, --nnodes, --node_rank, --master_addr, --master_port, --hostfile, " +
                     "--max_restarts, --standalone and --no_python before the command");
-                return 2;
             }
             var noPython = parse.GetValue(NoPython);
             if (parse.GetValue(Standalone) && (parse.GetValue(Nnodes) ?? 1) != 1)
             {
-                error.WriteLine("sharpspeed launch: --standalone runs one node; it cannot be combined with --nnodes > 1");
-                return 2;
+                throw new ArgumentException("--standalone runs one node; it cannot be combined with --nnodes > 1");
             }
             var request = new LaunchRequest(noPython ? words : [.. ThisProgram(), .. words])
             {
@@ -109,18 +107,9 @@ internal static class LaunchCommand
             };
             if (words.Length == 0)
             {
-                error.WriteLine("sharpspeed launch: no command to run; e.g. sharpspeed launch --nproc_per_node 2 train ...");
-                return 2;
+                throw new ArgumentException("no command to run; e.g. sharpspeed launch --nproc_per_node 2 train ...");
             }
-            try
-            {
-                return new JobSupervisor(parse.InvocationConfiguration.Output, error).Run(request, MachineFacts.Current);
-            }
-            catch (Exception failure) when (failure is ArgumentException or FormatException or IOException or InvalidOperationException)
-            {
-                error.WriteLine($"sharpspeed launch: {failure.Message}");
-                return 2;
-            }
+            return new JobSupervisor(parse.InvocationConfiguration.Output, error).Run(request, MachineFacts.Current);
         });
         return command;
     }

@@ -58,32 +58,23 @@ internal static class PrepareCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            try
+            var options = new PrepareOptions(parse.GetValue(dataset)!,
+                parse.GetValue(tokenizer) ?? BundledAssets.Locate(Path.Combine("tokenizers", "deepseek-tiny")))
             {
-                var options = new PrepareOptions(parse.GetValue(dataset)!,
-                    parse.GetValue(tokenizer) ?? BundledAssets.Locate(Path.Combine("tokenizers", "deepseek-tiny")))
+                MaxSeqLength = parse.GetValue(maxSeqLength),
+                ChatTemplate = parse.GetValue(chatTemplate),
+                TrainOnPrompt = parse.GetValue(trainOnPrompt),
+                CacheDirectory = parse.GetValue(cacheDir),
+                Reading = new DatasetOptions
                 {
-                    MaxSeqLength = parse.GetValue(maxSeqLength),
-                    ChatTemplate = parse.GetValue(chatTemplate),
-                    TrainOnPrompt = parse.GetValue(trainOnPrompt),
-                    CacheDirectory = parse.GetValue(cacheDir),
-                    Reading = new DatasetOptions
-                    {
-                        Oasst = new OasstThreadOptions(OasstThreadOptions.ParseLanguages(parse.GetValue(languages)), parse.GetValue(topK)),
-                        ValidationFraction = parse.GetValue(validationSplit),
-                        SkipInvalidRecords = parse.GetValue(skipInvalid),
-                    },
-                };
-                using var prepared = DatasetPreparer.Prepare(options, error.WriteLine);
-                Report(prepared, parse.GetValue(batchSize), options.MaxSeqLength, parse.GetValue(json), output);
-                return 0;
-            }
-            catch (Exception e) when (e is InvalidRecordException or InvalidDataException or IOException
-                                          or ArgumentException or TimeoutException)
-            {
-                error.WriteLine($"sharpspeed prepare: {e.Message}");
-                return 2;
-            }
+                    Oasst = new OasstThreadOptions(OasstThreadOptions.ParseLanguages(parse.GetValue(languages)), parse.GetValue(topK)),
+                    ValidationFraction = parse.GetValue(validationSplit),
+                    SkipInvalidRecords = parse.GetValue(skipInvalid),
+                },
+            };
+            using var prepared = DatasetPreparer.Prepare(options, error.WriteLine);
+            Report(prepared, parse.GetValue(batchSize), options.MaxSeqLength, parse.GetValue(json), output);
+            return 0;
         });
         return command;
     }

@@ -49,47 +49,37 @@ internal static class TokenizeCommand
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var error = parse.InvocationConfiguration.Error;
-            try
+            var tokenizerPath = parse.GetValue(tokenizerOption) ?? BundledAssets.Locate(DefaultTokenizer);
+            var tokenizer = HfTokenizer.FromPath(tokenizerPath);
+            if (parse.GetValue(messagesOption) is { } messages)
             {
-                var tokenizerPath = parse.GetValue(tokenizerOption) ?? BundledAssets.Locate(DefaultTokenizer);
-                var tokenizer = HfTokenizer.FromPath(tokenizerPath);
-                if (parse.GetValue(messagesOption) is { } messages)
-                {
-                    var template = LoadTemplate(parse.GetValue(chatTemplateOption), tokenizer, tokenizerPath);
-                    var (conversation, tools) = ReadMessages(messages);
-                    var rendered = template.Render(conversation, parse.GetValue(generationPromptOption), tools);
-                    var renderedIds = tokenizer.Encode(rendered, addSpecialTokens: false);
-                    if (parse.GetValue(jsonOption))
-                    {
-                        output.WriteLine(JsonSerializer.Serialize(new { text = rendered, ids = renderedIds }, Readable));
-                    }
-                    else
-                    {
-                        output.WriteLine(rendered);
-                        WriteTable(output, tokenizer, renderedIds);
-                    }
-                    return 0;
-                }
-                var file = parse.GetValue(fileOption);
-                var text = file is null ? parse.GetValue(textOption)! : ReadText(file);
-                var ids = tokenizer.Encode(text);
+                var template = LoadTemplate(parse.GetValue(chatTemplateOption), tokenizer, tokenizerPath);
+                var (conversation, tools) = ReadMessages(messages);
+                var rendered = template.Render(conversation, parse.GetValue(generationPromptOption), tools);
+                var renderedIds = tokenizer.Encode(rendered, addSpecialTokens: false);
                 if (parse.GetValue(jsonOption))
                 {
-                    output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, int[]> { ["ids"] = ids }));
+                    output.WriteLine(JsonSerializer.Serialize(new { text = rendered, ids = renderedIds }, Readable));
                 }
                 else
                 {
-                    WriteTable(output, tokenizer, ids);
+                    output.WriteLine(rendered);
+                    WriteTable(output, tokenizer, renderedIds);
                 }
                 return 0;
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException
-                                          or UnauthorizedAccessException or JinjaException or JsonException)
+            var file = parse.GetValue(fileOption);
+            var text = file is null ? parse.GetValue(textOption)! : ReadText(file);
+            var ids = tokenizer.Encode(text);
+            if (parse.GetValue(jsonOption))
             {
-                error.WriteLine($"sharpspeed tokenize: {e.Message}");
-                return 1;
+                output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, int[]> { ["ids"] = ids }));
             }
+            else
+            {
+                WriteTable(output, tokenizer, ids);
+            }
+            return 0;
         });
         return command;
     }

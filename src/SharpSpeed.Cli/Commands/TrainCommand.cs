@@ -12,8 +12,6 @@ namespace SharpSpeed.Cli.Commands;
 /// </summary>
 internal static class TrainCommand
 {
-    public const int FailureExitCode = 1;
-
     /// <summary>Flag and value pairs of the demo recipe: sized for a few minutes on 2 CPU cores.</summary>
     public static readonly (string Flag, string? Value)[] DemoRecipe =
     [
@@ -52,19 +50,9 @@ internal static class TrainCommand
                 }
                 effective = command.Parse([.. recipe, .. parse.Tokens.Select(t => t.Value)]);
             }
-            try
-            {
-                var trainer = new Trainer(WithHubCachePaths(options.Bind(effective)), given, error, interactive: !Console.IsErrorRedirected);
-                trainer.Run();
-                return 0;
-            }
-            catch (Exception e)
-            {
-                // One line naming what is wrong; the stack only when asked for (a bug report needs it, a typo does not).
-                var rank = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK");
-                ErrorLines.Write(error, $"sharpspeed train{(rank is null ? "" : $" (rank {rank})")}", e);
-                return FailureExitCode;
-            }
+            var trainer = new Trainer(WithHubCachePaths(options.Bind(effective)), given, error, interactive: !Console.IsErrorRedirected);
+            trainer.Run();
+            return 0;
         });
         return command;
     }

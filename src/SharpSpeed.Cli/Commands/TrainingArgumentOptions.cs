@@ -16,7 +16,7 @@ internal sealed class TrainingArgumentOptions
     {
         Add<string>("--model_name_or_path", "HF model folder (config.json + safetensors/bin) or org/name in the HF hub cache; default: the bundled tiny model", (a, v) => a with { ModelNameOrPath = v });
         Add<string>("--revision", "branch, tag or commit hash of an org/name model in the HF hub cache (default: main)", (a, v) => a with { Revision = v });
-        Add<string>("--dataset", "data file or folder, 'oasst1', or org/name in the HF hub cache (see docs/data.md); default: the bundled oasst1-format sample", (a, v) => a with { Dataset = v });
+        Add<string>("--dataset", "data file or folder, 'oasst1', or org/name in the HF hub cache (formats: docs/data.md); default: the bundled oasst1-format sample", (a, v) => a with { Dataset = v });
         Add<string>("--dataset_lang", "oasst1 languages, e.g. en,zh (default: all)", (a, v) => a with { DatasetLang = v });
         Add<int>("--top_k", "oasst1: keep only replies ranked below k among their siblings (Open-Assistant's top_k)", (a, v) => a with { TopK = v });
         Add<string>("--chat_template", "auto (default: the model's own tokenizer_config.json template), FILE.jinja, or deepseek, chatml, llama-2, oasst", (a, v) => a with { ChatTemplate = v });

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SharpSpeed.Comm;
 using SharpSpeed.Engine;
+using SharpSpeed.Engine.Config;
 using SharpSpeed.Engine.Precision;
 using SharpSpeed.IO;
 using SharpSpeed.Models;
@@ -75,7 +76,8 @@ public sealed class Trainer
         var lora = AdapterArguments.Lora(_args);
         var modelDir = lora is null ? resumePath ?? _args.ModelNameOrPath : _args.ModelNameOrPath;
         var hidden = (modelDir is null ? NamedModelConfigs.Tiny : ModelConfig.LoadFromDirectory(modelDir)).HiddenSize;
-        var provisional = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps: null, hidden);
+        var deepSpeed = _args.Deepspeed is { } path ? DeepSpeedFile.Read(path) : null;
+        var provisional = RunSettings.Resolve(_args, deepSpeed, group.WorldSize, _givenFlags, totalSteps: null, hidden);
         var dtype = provisional.Precision switch
         {
             TrainingPrecision.Bf16 => ScalarType.BFloat16,
@@ -109,7 +111,7 @@ public sealed class Trainer
         }
         var totalSteps = _args.MaxSteps > 0 ? _args.MaxSteps : (long)Math.Ceiling(_args.NumTrainEpochs * stepsPerEpoch);
         var epochs = (int)((totalSteps + stepsPerEpoch - 1) / stepsPerEpoch);
-        var settings = RunSettings.Resolve(_args, group.WorldSize, _givenFlags, totalSteps, hidden);
+        var settings = RunSettings.Resolve(_args, deepSpeed, group.WorldSize, _givenFlags, totalSteps, hidden);
         var schedule = settings.Schedule(_args, totalSteps);
         foreach (var note in settings.DeepSpeed?.Notes ?? [])
         {
@@ -132,7 +134,7 @@ public sealed class Trainer
         group.Barrier();
 
         var peak = ComputeBudget.MeasureGroupPeak(group);
-        var loop = new TrainingLoop(_args, settings, model, engine, group, data, store, state, _log, _interactive && isMain);
+        var loop = new TrainingLoop(settings, model, engine, group, data, store, state, _log, _interactive && isMain && !_args.DisableTqdm);
         var baseline = ProcessMemory.ResidentBytes();
         var result = loop.Run(totalSteps, epochs, stepsPerEpoch);
         var activationPeak = Math.Max(0, ProcessMemory.PeakResidentBytes() - baseline);

@@ -6,7 +6,7 @@ namespace SharpSpeed.Training;
 /// <summary>What <see cref="TrainingBenchmark"/> trains: the model shape, the per-rank batch, the steps and the engine setup.</summary>
 public sealed record TrainingBenchmarkSettings
 {
-    /// <summary>PLATFORM.md's reference model: 656,000 parameters (vocab 512, hidden 128, 2 layers, 4 heads, intermediate 512).</summary>
+    /// <summary>The benchmark's reference model (bench/README.md): 656,000 parameters (vocab 512, hidden 128, 2 layers, 4 heads, intermediate 512).</summary>
     public static ModelConfig ReferenceModel { get; } = new()
     {
         VocabSize = 512,

@@ -17,10 +17,13 @@ public sealed class TrainingData : IDisposable
     private readonly bool _packing;
     private readonly int _maxSeqLength;
 
-    private TrainingData(PreparedDataset prepared, DistributedBatchSampler sampler, bool packing, int maxSeqLength)
+    /// <summary>This rank's shuffled shard of <paramref name="prepared"/>'s training split in micro-batches; takes ownership of it.</summary>
+    internal TrainingData(
+        PreparedDataset prepared, int microBatchSize, int rank, int worldSize, long seed, bool packing, int maxSeqLength)
     {
         _prepared = prepared;
-        Sampler = sampler;
+        var sampler = new DistributedSampler(prepared.Train.Count, worldSize, rank, shuffle: true, seed: seed);
+        Sampler = new DistributedBatchSampler(sampler, microBatchSize);
         _packing = packing;
         _maxSeqLength = maxSeqLength;
     }
@@ -56,8 +59,7 @@ public sealed class TrainingData : IDisposable
             prepared.Dispose();
             throw new InvalidDataException($"data set '{options.Dataset}' has no training examples after filtering and tokenization");
         }
-        var sampler = new DistributedSampler(prepared.Train.Count, worldSize, rank, shuffle: true, seed: args.Seed);
-        return new TrainingData(prepared, new DistributedBatchSampler(sampler, microBatchSize), args.Packing, args.MaxSeqLength);
+        return new TrainingData(prepared, microBatchSize, rank, worldSize, args.Seed, args.Packing, args.MaxSeqLength);
     }
 
     /// <summary>The examples behind <paramref name="indices"/> as one batch for the model.</summary>

@@ -13,10 +13,11 @@ namespace SharpSpeed.Training;
 /// steps_per_print when the flag is not given (token-weighted mean loss of the window; with wall_clock_breakdown also
 /// the window's mean forward / backward / step times), DeepSpeed's monitors every step, evaluation every --eval_steps
 /// and at each epoch's end, checkpoints every --save_steps. An epoch's micro-batches that do not fill a whole
-/// accumulation are left out, so every step sees the same global batch size.
+/// accumulation are left out, so every step sees the same global batch size. It reads the resolved
+/// <see cref="RunSettings"/> only, never the flags, so a DeepSpeed file's values cannot be bypassed here.
 /// </summary>
 internal sealed class TrainingLoop(
-    TrainingArguments args, RunSettings settings, LlamaForCausalLM model, TrainingEngine engine, ProcessGroup group,
+    RunSettings settings, LlamaForCausalLM model, TrainingEngine engine, ProcessGroup group,
     TrainingData data, CheckpointStore store, TrainerState state, TextWriter log, bool interactive)
 {
     public const string MetricsFileName = "metrics.jsonl";
@@ -27,13 +28,13 @@ internal sealed class TrainingLoop(
     {
         var accumulation = settings.GradientAccumulationSteps;
         var resumed = state.GlobalStep > 0;
-        using var metrics = _isMain ? new MetricsLog(Path.Combine(args.OutputDir, MetricsFileName), append: resumed) : null;
-        var tensorBoard = _isMain && args.ReportTo.Contains("tensorboard", StringComparison.OrdinalIgnoreCase)
-            ? new TensorBoardLog(Path.Combine(args.OutputDir, "runs"))
+        using var metrics = _isMain ? new MetricsLog(Path.Combine(settings.OutputDir, MetricsFileName), append: resumed) : null;
+        var tensorBoard = _isMain && settings.TensorBoard
+            ? new TensorBoardLog(Path.Combine(settings.OutputDir, "runs"))
             : null;
         var monitors = _isMain ? DeepSpeedMonitors.Open(settings.DeepSpeed) : null;
         var fp16 = settings.Precision == Engine.Precision.TrainingPrecision.Fp16;
-        var progress = new ProgressDisplay(log, interactive && !args.DisableTqdm, totalSteps, state.GlobalStep);
+        var progress = new ProgressDisplay(log, interactive, totalSteps, state.GlobalStep);
         var optimizerStep = new OptimizerStep(model, engine, group, data);
         var result = new LoopResult();
         var window = new Window();
@@ -82,14 +83,14 @@ internal sealed class TrainingLoop(
                 {
                     progress.Update(line, logged);
                 }
-                if (args.EvalSteps is { } every && state.GlobalStep % every == 0)
+                if (settings.EvalSteps is { } every && state.GlobalStep % every == 0)
                 {
                     Evaluate(result, tensorBoard, progress);
                     lastEvalStep = state.GlobalStep;
                 }
-                if (args.SaveSteps > 0 && state.GlobalStep % args.SaveSteps == 0)
+                if (settings.SaveSteps > 0 && state.GlobalStep % settings.SaveSteps == 0)
                 {
-                    var saved = store.Save(state.GlobalStep, model, engine, state, args.SaveTotalLimit);
+                    var saved = store.Save(state.GlobalStep, model, engine, state, settings.SaveTotalLimit);
                     Say(progress, $"saved {saved}");
                 }
             }
@@ -123,7 +124,7 @@ internal sealed class TrainingLoop(
         {
             return null;
         }
-        var eval = Evaluator.Run(model, data, validation, args.PerDeviceEvalBatchSize, group, lockstep: engine.PartitionsParameters);
+        var eval = Evaluator.Run(model, data, validation, settings.EvalBatchSize, group, lockstep: engine.PartitionsParameters);
         state.LogEval(state.GlobalStep, state.Epoch, eval.Loss, eval.Elapsed.TotalSeconds);
         tensorBoard?.WriteEval(state.GlobalStep, eval.Loss, eval.Perplexity);
         result.Evals.Add((state.GlobalStep, eval));

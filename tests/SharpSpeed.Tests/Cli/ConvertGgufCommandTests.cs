@@ -1,3 +1,4 @@
+using SharpSpeed.Cli;
 using SharpSpeed.IO;
 using SharpSpeed.IO.Gguf;
 using SharpSpeed.Models;
@@ -27,7 +28,7 @@ public sealed class ConvertGgufCommandTests : IDisposable
 
     private static void AssertOneLineError((int Code, string Output, string Error) result, string expected)
     {
-        Assert.Equal(1, result.Code);
+        Assert.Equal(ExitCodes.BadInput, result.Code);
         Assert.Contains(expected, result.Error);
         Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }

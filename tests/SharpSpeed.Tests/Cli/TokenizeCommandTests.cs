@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SharpSpeed.Cli;
 using SharpSpeed.IO;
 using SharpSpeed.Tests.Data.Tokenization;
 using static SharpSpeed.Tests.Cli.CliRunner;
@@ -95,7 +96,7 @@ public sealed class TokenizeCommandTests
     public void A_missing_tokenizer_is_one_clear_line()
     {
         var (exitCode, output, error) = Run("tokenize", "--tokenizer", "/no/such/tokenizer", "--text", "a", "--json");
-        Assert.Equal(1, exitCode);
+        Assert.Equal(ExitCodes.BadInput, exitCode);
         Assert.Equal("", output);
         Assert.Equal("sharpspeed tokenize: /no/such/tokenizer: no such tokenizer file or folder", error.Trim());
     }

@@ -1,4 +1,5 @@
 using SharpSpeed.Data.Batching;
+using SharpSpeed.Models;
 using TorchSharp;
 
 namespace SharpSpeed.Tests.Data;
@@ -67,18 +68,19 @@ public sealed class BatchingTests
     }
 
     [Fact]
-    public void SegmentAttention_CausalInsideEachSampleOnly()
+    public void PackedRow_AttendsCausallyInsideEachSampleOnly()
     {
-        using var segments = torch.tensor(new long[] { 1, 1, 2, 2, 2, 0 }, [1, 6], torch.int64);
-        using var mask = SegmentAttention.Mask(segments);
+        using var batch = Collator.Pack([[Example([5, 6], [5, 6]), Example([7, 8, 9], [7, 8, 9])]], padId: 0, rowLength: 6);
+        var seg = Row(batch.SegmentIds, 0);
+        Assert.Equal(new long[] { 1, 1, 2, 2, 2, 0 }, seg);
+        // The mask the model builds from the collator's segment ids (padding, segment 0, carries label -100).
+        using var mask = AttentionMasks.Build(1, 6, 0, null, batch.SegmentIds, null, torch.CPU)!;
         Assert.Equal(new long[] { 1, 1, 6, 6 }, mask.shape);
-        var seg = new long[] { 1, 1, 2, 2, 2, 0 };
         for (var q = 0; q < 6; q++)
         {
             for (var k = 0; k < 6; k++)
             {
-                var expected = seg[q] != 0 && seg[q] == seg[k] && k <= q;
-                Assert.Equal(expected, mask[0, 0, q, k].item<bool>());
+                Assert.Equal(seg[q] == seg[k] && k <= q, mask[0, 0, q, k].item<bool>());
             }
         }
     }

@@ -10,19 +10,13 @@ namespace SharpSpeed.Engine.Config;
 /// </summary>
 public static class DeepSpeedConfigParser
 {
-    public static DeepSpeedConfig Load(string path, int worldSize, HfTrainingValues? trainer = null)
+    public static DeepSpeedConfig Load(string path, int worldSize, HfTrainingValues? trainer = null) =>
+        Parse(DeepSpeedFile.Read(path), worldSize, trainer);
+
+    public static DeepSpeedConfig Parse(DeepSpeedFile file, int worldSize, HfTrainingValues? trainer = null)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        string json;
-        try
-        {
-            json = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DeepSpeedConfigException($"{path}: cannot read the DeepSpeed config: {e.Message}", e);
-        }
-        return Parse(json, path, worldSize, trainer);
+        ArgumentNullException.ThrowIfNull(file);
+        return Parse(file.Json, file.Path, worldSize, trainer);
     }
 
     /// <param name="worldSize">Data-parallel ranks, for the batch-size rule.</param>

@@ -12,7 +12,7 @@ namespace SharpSpeed.Engine.Gradients;
 /// reducer in the fixed plan order (reverse layout order: the last layers first, as backward produces them), so every
 /// rank starts the same collectives in the same sequence. Parameters that got no gradient are given up for at the end
 /// of backward (their blocks go out with zeros there), as DeepSpeed's ignore_unused_parameters does.
-/// <para>Called inside autograd's backward, where an exception aborts the process (PLATFORM.md): failures are stashed
+/// <para>Called inside autograd's backward, where an exception aborts the process (TorchSharp): failures are stashed
 /// and rethrown by <see cref="EndBackward"/>.</para>
 /// </summary>
 internal sealed class GradientHooks

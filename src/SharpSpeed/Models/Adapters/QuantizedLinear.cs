@@ -33,7 +33,7 @@ internal sealed class QuantizedLinear : autograd.SingleTensorFunction<QuantizedL
             using var full = weight.Dequantize();
             result[0] = grad_output.matmul(full);
         }
-#pragma warning disable CA1031 // An exception escaping a custom backward aborts the process (PLATFORM.md): report it as NaN gradients.
+#pragma warning disable CA1031 // An exception escaping a custom backward aborts the process (TorchSharp): report it as NaN gradients.
         catch (Exception)
 #pragma warning restore CA1031
         {
