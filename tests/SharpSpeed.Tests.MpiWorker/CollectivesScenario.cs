@@ -85,7 +85,7 @@ internal static class CollectivesScenario
         if (type is ScalarType.BFloat16 or ScalarType.Float16)
         {
             // Values that are not sums of exactly representable parts: checks the rounding of the 16-bit reductions.
-            var inexact = (arange(ReduceLength, dtype: ScalarType.Float64) * 0.0137 + 1 + 0.37 * rank).to(type);
+            var inexact = tensor(Enumerable.Range(0, ReduceLength).Select(i => i * 0.0137 + 1 + 0.37 * rank).ToArray()).to(type);
             Add("all_reduce_sum_rounding", inexact, inexact, () => group.AllReduceAsync(inexact, ReduceOp.Sum));
         }
         var max = Input(type, rank, 2, ReduceLength);
@@ -134,11 +134,14 @@ internal static class CollectivesScenario
     /// </summary>
     private static Tensor Input(ScalarType type, int rank, int caseIndex, long length)
     {
-        var index = arange(length, dtype: ScalarType.Int64);
-        var values = ((index * 7 + rank * 3 + caseIndex) % 17 - 8).to(ScalarType.Float64) * 0.5 * (rank + 1);
+        var values = new double[length];
+        for (var i = 0; i < length; i++)
+        {
+            values[i] = ((i * 7 + rank * 3 + caseIndex) % 17 - 8) * 0.5 * (rank + 1);
+        }
         return type == ScalarType.Int64
-            ? (values * 2).to(ScalarType.Int64) + 3_000_000_000L * (rank + 1)
-            : values.to(type);
+            ? tensor(values.Select(v => (long)(v * 2) + 3_000_000_000L * (rank + 1)).ToArray())
+            : tensor(values).to(type);
     }
 
     private static double[] Values(Tensor tensor) => tensor.to(ScalarType.Float64).data<double>().ToArray();

@@ -200,7 +200,8 @@ public sealed class TrainingEngine : IDisposable
         using var scope = NewDisposeScope();
         if (LossScaler.LossScale != 1.0)
         {
-            loss = loss * LossScaler.LossScale;
+            using var lossScale = LossScaler.LossScale.ToScalar();
+            loss = loss.mul(lossScale);
         }
         _hooks.BeginBackward(communicate: _options.ZeroStage >= 2 || IsNextMicroStepBoundary);
         try
@@ -240,7 +241,8 @@ public sealed class TrainingEngine : IDisposable
         var lossScale = LossScaler.LossScale;
         if (lossScale != 1.0)
         {
-            _fp32Gradients.div_(lossScale);
+            using var divisor = lossScale.ToScalar();
+            _fp32Gradients.div_(divisor);
         }
         // One number carries both the overflow flag and the norm: an inf or NaN gradient makes the float64 sum of squares
         // non-finite. Partitions sum their squares across ranks first; it is the step's only device-to-host read.
@@ -261,7 +263,8 @@ public sealed class TrainingEngine : IDisposable
                 var coefficient = _options.GradientClipping / (norm + 1e-6);
                 if (coefficient < 1)
                 {
-                    _fp32Gradients.mul_(coefficient);
+                    using var clip = coefficient.ToScalar();
+                    _fp32Gradients.mul_(clip);
                 }
             }
             _optimizer.Update(_master, _fp32Gradients, learningRate);

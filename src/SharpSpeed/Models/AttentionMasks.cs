@@ -26,12 +26,13 @@ public static class AttentionMasks
         {
             return null;
         }
-        var queryPositions = arange(pastLength, keyLength, ScalarType.Int64, device).unsqueeze(1);
-        var keyPositions = arange(0, keyLength, ScalarType.Int64, device).unsqueeze(0);
+        var queryPositions = Positions(pastLength, keyLength, device).unsqueeze(1);
+        var keyPositions = Positions(0, keyLength, device).unsqueeze(0);
         var allowed = keyPositions <= queryPositions;
         if (windowMatters)
         {
-            allowed = allowed.logical_and(keyPositions > queryPositions - slidingWindow!.Value);
+            using var window = slidingWindow!.Value.ToScalar();
+            allowed = allowed.logical_and(keyPositions > queryPositions.sub(window));
         }
         allowed = allowed.unsqueeze(0).unsqueeze(0).expand(batch, 1, queryLength, keyLength);
         if (paddingMask is not null)
@@ -57,6 +58,14 @@ public static class AttentionMasks
             allowed = allowed.logical_and(sameSegment);
         }
         return allowed;
+    }
+
+    /// <summary>The positions <paramref name="start"/> .. <paramref name="end"/> - 1 as an int64 vector.</summary>
+    public static Tensor Positions(long start, long end, Device device)
+    {
+        using var first = start.ToScalar();
+        using var stop = end.ToScalar();
+        return arange(first, stop, ScalarType.Int64, device);
     }
 
     /// <summary>Positions that restart at 0 at the first token of every segment: [batch, seq] int64.</summary>

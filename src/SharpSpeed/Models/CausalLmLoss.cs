@@ -22,12 +22,16 @@ public static class CausalLmLoss
     public static Tensor SumOverTokens(Tensor logits, Tensor labels, long tokenCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokenCount);
-        return CrossEntropy(logits, labels, nn.Reduction.Sum) / tokenCount;
+        using var tokens = tokenCount.ToScalar();
+        return CrossEntropy(logits, labels, nn.Reduction.Sum).div(tokens);
     }
 
     /// <summary>How many shifted labels count toward the loss (labels[:, 1:] != -100).</summary>
-    public static long CountLabelTokens(Tensor labels) =>
-        labels.narrow(1, 1, labels.shape[1] - 1).ne(IgnoreIndex).sum().item<long>();
+    public static long CountLabelTokens(Tensor labels)
+    {
+        using var ignored = IgnoreIndex.ToScalar();
+        return labels.narrow(1, 1, labels.shape[1] - 1).ne(ignored).sum().item<long>();
+    }
 
     private static Tensor CrossEntropy(Tensor logits, Tensor labels, nn.Reduction reduction)
     {

@@ -44,7 +44,7 @@ public sealed class LlamaModel : nn.Module
         var device = inputIds.device;
         positionIds ??= segmentIds is not null
             ? AttentionMasks.PositionsFromSegments(segmentIds)
-            : arange(past, past + length, ScalarType.Int64, device).unsqueeze(0).expand(batch, length);
+            : AttentionMasks.Positions(past, past + length, device).unsqueeze(0).expand(batch, length);
         Tensor hidden;
         using (_seam.Current.EnterUnit(LlamaForCausalLM.EmbeddingUnit))
         {

@@ -25,8 +25,9 @@ public sealed class RmsNorm : nn.Module
     {
         var inputType = input.dtype;
         var hidden = input.to(ScalarType.Float32);
-        var variance = hidden.pow(2).mean([-1], keepdim: true);
-        hidden = hidden * rsqrt(variance + _eps);
+        using var epsilon = _eps.ToScalar();
+        var variance = hidden.square().mean([-1], keepdim: true);
+        hidden = hidden * rsqrt(variance.add(epsilon));
         return _seam.Current.Scale(hidden.to(inputType), _weight);
     }
 

@@ -15,12 +15,16 @@ public sealed class RotaryEmbedding : IDisposable
     public RotaryEmbedding(int headDim, double theta, RopeScaling? scaling)
     {
         using var scope = NewDisposeScope();
-        var exponents = arange(0, headDim, 2, ScalarType.Int64).to(ScalarType.Float32) / headDim;
-        var inverse = 1.0 / tensor((float)theta).pow(exponents);
+        using var zero = 0.ToScalar();
+        using var dim = headDim.ToScalar();
+        using var two = 2.ToScalar();
+        var exponents = arange(zero, dim, two, ScalarType.Int64).to(ScalarType.Float32).div_(dim);
+        var inverse = tensor((float)theta).pow(exponents).reciprocal_();
+        using var factor = (scaling?.Factor ?? 1).ToScalar();
         inverse = scaling?.Type switch
         {
             null => inverse,
-            RopeScaling.Linear => inverse / scaling.Factor,
+            RopeScaling.Linear => inverse.div(factor),
             RopeScaling.Llama3 => ScaleLlama3(inverse, scaling),
             _ => throw new ArgumentException($"rope_scaling type '{scaling.Type}' is not supported"),
         };
@@ -31,13 +35,18 @@ public sealed class RotaryEmbedding : IDisposable
     private static Tensor ScaleLlama3(Tensor inverse, RopeScaling scaling)
     {
         var originalContext = (double)scaling.OriginalMaxPositionEmbeddings;
-        var lowFreqWavelength = originalContext / scaling.LowFreqFactor;
-        var highFreqWavelength = originalContext / scaling.HighFreqFactor;
-        var wavelength = 2 * Math.PI / inverse;
-        var scaled = where(wavelength > lowFreqWavelength, inverse / scaling.Factor, inverse);
-        var smooth = (originalContext / wavelength - scaling.LowFreqFactor) / (scaling.HighFreqFactor - scaling.LowFreqFactor);
-        var smoothed = (1 - smooth) * scaled / scaling.Factor + smooth * scaled;
-        var isMedium = (wavelength >= highFreqWavelength).logical_and(wavelength <= lowFreqWavelength);
+        using var context = originalContext.ToScalar();
+        using var lowFreqWavelength = (originalContext / scaling.LowFreqFactor).ToScalar();
+        using var highFreqWavelength = (originalContext / scaling.HighFreqFactor).ToScalar();
+        using var lowFreqFactor = scaling.LowFreqFactor.ToScalar();
+        using var band = (scaling.HighFreqFactor - scaling.LowFreqFactor).ToScalar();
+        using var factor = scaling.Factor.ToScalar();
+        using var fullTurn = (2 * Math.PI).ToScalar();
+        var wavelength = inverse.reciprocal().mul_(fullTurn);
+        var scaled = where(wavelength.gt(lowFreqWavelength), inverse.div(factor), inverse);
+        var smooth = wavelength.reciprocal().mul_(context).sub_(lowFreqFactor).div_(band);
+        var smoothed = ((ones_like(smooth) - smooth) * scaled).div_(factor) + smooth * scaled;
+        var isMedium = wavelength.ge(highFreqWavelength).logical_and(wavelength.le(lowFreqWavelength));
         return where(isMedium, smoothed, scaled);
     }
 

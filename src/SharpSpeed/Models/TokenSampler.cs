@@ -16,11 +16,13 @@ public sealed class TokenSampler(GenerationOptions options) : IDisposable
         {
             return (int)logits.argmax().item<long>();
         }
-        var scores = logits.to(ScalarType.Float32) / options.Temperature;
+        using var temperature = options.Temperature.ToScalar();
+        using var excluded = double.NegativeInfinity.ToScalar();
+        var scores = logits.to(ScalarType.Float32).div(temperature);
         if (options.TopK > 0 && options.TopK < scores.shape[0])
         {
             var kth = scores.topk(options.TopK).values[-1];
-            scores = scores.masked_fill(scores < kth, double.NegativeInfinity);
+            scores = scores.masked_fill(scores < kth, excluded);
         }
         if (options.TopP < 1)
         {
@@ -28,9 +30,10 @@ public sealed class TokenSampler(GenerationOptions options) : IDisposable
             var probabilities = sorted.softmax(-1);
             // Keep a token while the mass of strictly better tokens is below top_p: the smallest set reaching it.
             var massBefore = probabilities.cumsum(-1) - probabilities;
-            var removeSorted = massBefore >= options.TopP;
+            using var topP = options.TopP.ToScalar();
+            var removeSorted = massBefore.ge(topP);
             var remove = zeros_like(removeSorted).scatter(0, order, removeSorted);
-            scores = scores.masked_fill(remove, double.NegativeInfinity);
+            scores = scores.masked_fill(remove, excluded);
         }
         var chosen = multinomial(scores.softmax(-1), 1, generator: _generator);
         return (int)chosen.item<long>();

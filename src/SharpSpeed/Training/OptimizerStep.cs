@@ -3,6 +3,7 @@ using SharpSpeed.Comm;
 using SharpSpeed.Data.Batching;
 using SharpSpeed.Engine;
 using SharpSpeed.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Training;
@@ -36,7 +37,8 @@ internal sealed class OptimizerStep(LlamaForCausalLM model, TrainingEngine engin
                 using var scope = NewDisposeScope();
                 clock.Restart();
                 var logits = ModelForward.Logits(model, batch, packed: batch.Samples > batch.Rows);
-                var loss = CausalLmLoss.SumOverTokens(logits, batch.Labels, globalLabels) * group.WorldSize;
+                using var worldSize = group.WorldSize.ToScalar();
+                var loss = CausalLmLoss.SumOverTokens(logits, batch.Labels, globalLabels).mul(worldSize);
                 localLossSum += loss.item<float>() * globalLabels / group.WorldSize;
                 forwardMs += clock.Elapsed.TotalMilliseconds;
                 clock.Restart();

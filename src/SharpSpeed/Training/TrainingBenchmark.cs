@@ -7,6 +7,7 @@ using SharpSpeed.Engine.Precision;
 using SharpSpeed.Engine.Schedules;
 using SharpSpeed.Engine.Zero;
 using SharpSpeed.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Training;
@@ -83,7 +84,8 @@ public static class TrainingBenchmark
             using var scope = NewDisposeScope();
             var clock = Stopwatch.StartNew();
             var logits = model.Forward(inputIds);
-            var loss = CausalLmLoss.SumOverTokens(logits, inputIds, globalLabels) * group.WorldSize;
+            using var worldSize = group.WorldSize.ToScalar();
+            var loss = CausalLmLoss.SumOverTokens(logits, inputIds, globalLabels).mul(worldSize);
             var forward = clock.Elapsed.TotalMilliseconds;
             clock.Restart();
             engine.Backward(loss);

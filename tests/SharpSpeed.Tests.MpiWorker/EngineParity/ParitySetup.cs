@@ -54,8 +54,10 @@ public static class ParitySetup
     {
         var generator = new Generator((ulong)(1000 + step));
         var ids = randint(0, Config.VocabSize, [GlobalSequences, SequenceLength], generator: generator);
-        var masked = rand([GlobalSequences, SequenceLength], generator: generator).lt(0.25);
-        var labels = ids.masked_fill(masked, CausalLmLoss.IgnoreIndex);
+        using var quarter = 0.25.ToScalar();
+        using var ignored = CausalLmLoss.IgnoreIndex.ToScalar();
+        var masked = rand([GlobalSequences, SequenceLength], generator: generator).lt(quarter);
+        var labels = ids.masked_fill(masked, ignored);
         return (ids, labels);
     }
 
@@ -122,7 +124,8 @@ public static class ParitySetup
                 using var microScope = NewDisposeScope();
                 var start = rank * perRank + micro * perMicro;
                 var logits = model.Forward(ids.narrow(0, start, perMicro));
-                var loss = CausalLmLoss.SumOverTokens(logits, labels.narrow(0, start, perMicro), tokens) * world;
+                using var worldSize = world.ToScalar();
+                var loss = CausalLmLoss.SumOverTokens(logits, labels.narrow(0, start, perMicro), tokens).mul(worldSize);
                 engine.Backward(loss);
             }
             results.Add(engine.Step());

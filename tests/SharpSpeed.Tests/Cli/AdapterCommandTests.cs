@@ -5,6 +5,7 @@ using SharpSpeed.Models.Adapters;
 using SharpSpeed.Tests.Data;
 using SharpSpeed.Tests.Training;
 using SharpSpeed.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Tests.Cli;
@@ -45,7 +46,9 @@ public sealed class AdapterCommandTests
         // W0 + alpha/r * B A for the adapted modules (independent of the merge code: from the two files).
         var adapter = SafetensorsReader.Load(Path.Combine(straight.OutputDir, AdapterFolder.WeightsFileName));
         const string module = "model.layers.1.mlp.down_proj";
-        using var reference = baseWeights[module + ".weight"] + 2.0 * adapter[$"base_model.model.{module}.lora_B.weight"].matmul(adapter[$"base_model.model.{module}.lora_A.weight"]);
+        using var scale = 2.0.ToScalar();
+        using var reference = baseWeights[module + ".weight"]
+            + adapter[$"base_model.model.{module}.lora_B.weight"].matmul(adapter[$"base_model.model.{module}.lora_A.weight"]).mul(scale);
         Assert.True(mergedWeights[module + ".weight"].allclose(reference, rtol: 1e-6, atol: 1e-7));
         Assert.True(mergedWeights["model.layers.0.self_attn.k_proj.weight"].equal(baseWeights["model.layers.0.self_attn.k_proj.weight"]).all().item<bool>());
 

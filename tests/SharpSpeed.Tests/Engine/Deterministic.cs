@@ -24,7 +24,8 @@ internal static class Deterministic
         foreach (var (_, parameter) in module.named_parameters())
         {
             using var values = randn(parameter.shape, generator: generator);
-            parameter.copy_(values.mul_(0.5));
+            using var half = 0.5.ToScalar();
+            parameter.copy_(values.mul_(half));
         }
         return module;
     }

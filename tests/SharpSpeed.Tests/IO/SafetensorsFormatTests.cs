@@ -53,7 +53,7 @@ public sealed class SafetensorsFormatTests
         using var scope = NewDisposeScope();
         using var folder = new TempFolder();
         var path = folder.File("x.safetensors");
-        var matrix = arange(6, dtype: ScalarType.Float32).reshape(2, 3);
+        var matrix = tensor(new float[] { 0, 1, 2, 3, 4, 5 }).reshape(2, 3);
         var parameter = ones(2, requires_grad: true);
 
         SafetensorsWriter.Save(path, new Dictionary<string, Tensor> { ["t"] = matrix.t(), ["p"] = parameter });

@@ -16,7 +16,7 @@ public sealed class StateDictFilesTests
             ["model.layers.0.self_attn.q_proj.weight"] = randn(new long[] { 8, 8 }, generator: generator).to_type(ScalarType.Float16),
             ["model.layers.0.input_layernorm.weight"] = randn(new long[] { 8 }, generator: generator),
             ["lm_head.weight"] = randn(new long[] { 16, 8 }, generator: generator).to_type(ScalarType.BFloat16),
-            ["position_ids"] = arange(5L),
+            ["position_ids"] = tensor(new long[] { 0, 1, 2, 3, 4 }),
             ["mask"] = tensor(new[] { true, false, true }),
             ["scalar"] = tensor(3.5),
             ["empty"] = zeros(new long[] { 0, 4 }),

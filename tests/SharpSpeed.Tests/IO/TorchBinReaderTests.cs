@@ -1,4 +1,5 @@
 using SharpSpeed.IO;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Tests.IO;
@@ -26,7 +27,8 @@ public sealed class TorchBinReaderTests
 
         StateDictFilesTests.AssertBitEqual(IoFixtures.Expected("shared.bin"), loaded);
         Assert.All(loaded.Values, t => Assert.True(t.is_contiguous()));
-        loaded["base"].fill_(-1);
+        using var minusOne = (-1).ToScalar();
+        loaded["base"].fill_(minusOne);
         Assert.Equal(0.5f, loaded["rows_1_2"][0, 0].item<float>());
         Assert.Equal(0f, loaded["tied"][0, 0].item<float>());
     }

@@ -37,15 +37,15 @@ public sealed class AttentionVariantsTests(ITestOutputHelper output)
         using var layer = new LlamaDecoderLayer("model.layers.0", 0, config, weights, new ParameterSeam());
         using var rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
         using var scope = NewDisposeScope();
-        var (cos, sin) = rotary.Tables(arange(6).unsqueeze(0), ScalarType.Float32);
+        var (cos, sin) = rotary.Tables(AttentionMasks.Positions(0, 6, CPU).unsqueeze(0), ScalarType.Float32);
         var inputs = new AttentionInputs(cos, sin, Mask: null, IsCausal: true, Cache: null);
         var start = randn(1, 6, config.HiddenSize);
 
         var direct = start.clone().requires_grad_(true);
-        layer.Forward(direct, inputs).pow(2).sum().backward();
+        layer.Forward(direct, inputs).square().sum().backward();
         var viaCheckpoint = start.clone().requires_grad_(true);
         var failures = new BackwardFailures();
-        failures.Backward(ActivationCheckpoint.Run(layer, viaCheckpoint, inputs, failures).pow(2).sum());
+        failures.Backward(ActivationCheckpoint.Run(layer, viaCheckpoint, inputs, failures).square().sum());
         Assert.True(direct.grad!.eq(viaCheckpoint.grad!).all().item<bool>());
 
         // A recomputation that fails (its rotary table is gone) surfaces as an exception, not a process abort.

@@ -40,8 +40,8 @@ public sealed class LlamaModelTests(ITestOutputHelper output)
         var linear = weights["model.layers.0.mlp.gate_proj.weight"];
         Assert.Equal(0.02, linear.std().item<float>(), 0.002);
         Assert.Equal(0.0, linear.mean().item<float>(), 0.002);
-        Assert.True(weights["model.norm.weight"].eq(1).all().item<bool>());
-        Assert.True(weights["model.layers.1.self_attn.q_proj.bias"].eq(0).all().item<bool>());
+        Assert.True(weights["model.norm.weight"].eq(ones(1)).all().item<bool>());
+        Assert.True(weights["model.layers.1.self_attn.q_proj.bias"].eq(zeros(1)).all().item<bool>());
         using var again = LlamaForCausalLM.CreateRandom(SmallModels.Gqa with { InitializerRange = 0.02, QkvBias = true }, seed: 3);
         Assert.True(Identical(again.state_dict()["model.layers.0.mlp.gate_proj.weight"], linear));
     }

@@ -1,6 +1,7 @@
 using SharpSpeed.IO;
 using SharpSpeed.Models;
 using SharpSpeed.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Tests.Training;
@@ -13,6 +14,15 @@ internal static class SmallTrainingModel
     public static string Folder => Created.Value;
 
     public static Dictionary<string, Tensor> Weights(string dir) => StateDictFiles.Load(dir);
+
+    /// <summary>How far |actual - reference| exceeds 1e-5 |reference| + 1e-6 at the worst element (at most 0: within).</summary>
+    public static float ExcessOverTolerance(Tensor actual, Tensor reference)
+    {
+        using var relative = 1e-5.ToScalar();
+        using var absolute = 1e-6.ToScalar();
+        using var scope = NewDisposeScope();
+        return ((actual - reference).abs() - reference.abs().mul(relative).add(absolute)).max().item<float>();
+    }
 
     private static string Create()
     {

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Comm.Mpi;
@@ -208,7 +209,8 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
             return new CommWork(_queue.Submit(() =>
             {
                 work();
-                average?.div_(world);
+                using var divisor = world.ToScalar();
+                average?.div_(divisor);
             }, runHereWhenIdle: true));
         }
         var keep = tensor.alias().DetachFromDisposeScope();
@@ -220,7 +222,8 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
             try
             {
                 work();
-                keepAverage?.div_(worldSize);
+                using var divisor = worldSize.ToScalar();
+                keepAverage?.div_(divisor);
             }
             finally
             {

@@ -78,12 +78,14 @@ internal sealed class GradientReducer : IDisposable
         ReduceOp op;
         if (_settings.PrescaleGradients)
         {
-            data.div_(world);
+            using var divisor = world.ToScalar();
+            data.div_(divisor);
             op = ReduceOp.Sum;
         }
         else if (predivide != 1.0)
         {
-            data.div_(predivide);
+            using var divisor = predivide.ToScalar();
+            data.div_(divisor);
             op = ReduceOp.Sum;
         }
         else
@@ -151,7 +153,8 @@ internal sealed class GradientReducer : IDisposable
         {
             if (!_settings.PrescaleGradients && _settings.GradientPredivideFactor != 1.0)
             {
-                data.mul_(_settings.GradientPredivideFactor / _group.WorldSize);
+                using var factor = (_settings.GradientPredivideFactor / _group.WorldSize).ToScalar();
+                data.mul_(factor);
             }
             if (_fp32Partition is not null)
             {

@@ -23,10 +23,11 @@ public sealed class FlatAdamW : IFlatOptimizer
         ExpAvg = zeros(range.Length, dtype: ScalarType.Float32, device: device).DetachFromDisposeScope();
         ExpAvgSq = zeros(range.Length, dtype: ScalarType.Float32, device: device).DetachFromDisposeScope();
         _decayMask = zeros(range.Length, dtype: ScalarType.Bool, device: device).DetachFromDisposeScope();
+        using var decays = true.ToScalar();
         foreach (var decayed in range.Decayed)
         {
             using var slice = _decayMask.narrow(0, decayed.Start, decayed.Length);
-            slice.fill_(true);
+            slice.fill_(decays);
         }
         _anyDecay = range.DecayedElements > 0 && options.WeightDecay != 0;
     }
@@ -68,16 +69,22 @@ public sealed class FlatAdamW : IFlatOptimizer
         else if (_anyDecay)
         {
             // torch.optim.Adam's L2 form: grad = grad + weight_decay * param, masked.
-            gradient = where(_decayMask, gradients.add(parameters, alpha: weightDecay), gradients);
+            using var decay = weightDecay.ToScalar();
+            gradient = where(_decayMask, gradients.add(parameters, alpha: decay), gradients);
         }
 
         ExpAvg.lerp_(gradient, Scalar((float)(1 - beta1)));
-        ExpAvgSq.mul_(beta2).addcmul_(gradient, gradient, value: 1 - beta2);
+        using var secondMomentDecay = beta2.ToScalar();
+        using var secondMomentWeight = (1 - beta2).ToScalar();
+        ExpAvgSq.mul_(secondMomentDecay).addcmul_(gradient, gradient, value: secondMomentWeight);
 
         var biasCorrection1 = biasCorrection ? 1 - Math.Pow(beta1, StepCount) : 1.0;
         var biasCorrection2 = biasCorrection ? 1 - Math.Pow(beta2, StepCount) : 1.0;
-        var denominator = (ExpAvgSq.sqrt() / Math.Sqrt(biasCorrection2)).add_(eps);
-        parameters.addcdiv_(ExpAvg, denominator, value: -(learningRate / biasCorrection1));
+        using var secondMomentCorrection = Math.Sqrt(biasCorrection2).ToScalar();
+        using var epsilon = eps.ToScalar();
+        using var stepSize = (-(learningRate / biasCorrection1)).ToScalar();
+        var denominator = ExpAvgSq.sqrt().div_(secondMomentCorrection).add_(epsilon);
+        parameters.addcdiv_(ExpAvg, denominator, value: stepSize);
     }
 
     public void LoadState(long stepCount, Tensor expAvg, Tensor expAvgSq)

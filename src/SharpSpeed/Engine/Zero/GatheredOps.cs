@@ -93,7 +93,8 @@ internal sealed class GatheredLookup : autograd.SingleTensorFunction<GatheredLoo
         {
             var table = call.Gatherer.Weight(call.Weight);
             using var rows = grad_output.reshape(-1, table.shape[1]);
-            using var gradient = zeros_like(table).index_add_(0, ids.reshape(-1), rows, 1);
+            using var one = 1.ToScalar();
+            using var gradient = zeros_like(table).index_add_(0, ids.reshape(-1), rows, one);
             call.Hooks.GradientArrived(call.Weight, gradient);
         }
 #pragma warning disable CA1031 // An exception escaping a custom backward aborts the process; the hooks rethrow it.

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Models.Adapters;
@@ -51,7 +52,8 @@ public static class AdapterLoading
                 var weight = linear.Weight;
                 var a = Take(weights, path + ".lora_A.weight", [config.R, weight.shape[1]], adapterDir);
                 var b = Take(weights, path + ".lora_B.weight", [weight.shape[0], config.R], adapterDir);
-                using var delta = b.matmul(a).mul_(config.Scale);
+                using var scale = config.Scale.ToScalar();
+                using var delta = b.matmul(a).mul_(scale);
                 using var merged = weight.to(ScalarType.Float32).add_(delta);
                 weight.copy_(merged);
                 a.Dispose();

@@ -53,7 +53,8 @@ public sealed class LoraAdapter
     {
         ArgumentNullException.ThrowIfNull(use);
         var dropped = training && Dropout > 0 ? nn.functional.dropout(input, Dropout, training: true) : input;
-        return use.Linear(use.Linear(dropped, A.Weight, null), B.Weight, null) * Scale;
+        using var scale = Scale.ToScalar();
+        return use.Linear(use.Linear(dropped, A.Weight, null), B.Weight, null).mul(scale);
     }
 }
 

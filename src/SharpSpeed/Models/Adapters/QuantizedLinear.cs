@@ -37,7 +37,8 @@ internal sealed class QuantizedLinear : autograd.SingleTensorFunction<QuantizedL
         catch (Exception)
 #pragma warning restore CA1031
         {
-            result[0] = full_like(grad_output.narrow(-1, 0, 1), double.NaN).expand([.. grad_output.shape[..^1], weight.Shape[1]]).contiguous();
+            using var nan = double.NaN.ToScalar();
+            result[0] = full_like(grad_output.narrow(-1, 0, 1), nan).expand([.. grad_output.shape[..^1], weight.Shape[1]]).contiguous();
         }
         return result;
     }

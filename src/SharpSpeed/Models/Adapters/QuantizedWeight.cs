@@ -62,8 +62,10 @@ public sealed class QuantizedWeight : IDisposable
         var padded = (count + QuantizationSettings.BlockSize - 1) / QuantizationSettings.BlockSize * QuantizationSettings.BlockSize;
         var blocks = nn.functional.pad(weight.detach().to(ScalarType.Float32).reshape(-1), [0, padded - count])
             .view(-1, QuantizationSettings.BlockSize);
+        using var tiny = float.Epsilon.ToScalar();
+        using var int8Max = 127.ToScalar();
         var absmax = blocks.abs().amax([1]);
-        var normalized = blocks / absmax.clamp_min(float.Epsilon).unsqueeze(1);
+        var normalized = blocks / absmax.clamp_min(tiny).unsqueeze(1);
         Tensor codes;
         Tensor? book = null;
         if (settings.Bits == 4)
@@ -72,14 +74,15 @@ public sealed class QuantizedWeight : IDisposable
             book = tensor(values.ToArray(), device: weight.device);
             // Nearest code: sort the book, round at the midpoints between neighbours, map back to the code's index.
             var (sorted, order) = book.sort();
-            var midpoints = (sorted.narrow(0, 1, 15) + sorted.narrow(0, 0, 15)) / 2;
+            using var two = 2.ToScalar();
+            var midpoints = (sorted.narrow(0, 1, 15) + sorted.narrow(0, 0, 15)).div(two);
             var nearest = order.index_select(0, bucketize(normalized.reshape(-1), midpoints).reshape(-1));
             var pairs = nearest.to(ScalarType.Byte).view(-1, 2);
             codes = pairs.select(1, 0).bitwise_left_shift(4).bitwise_or(pairs.select(1, 1));
         }
         else if (settings.Bits == 8)
         {
-            codes = (normalized * 127).round_().to(ScalarType.Int8).reshape(-1);
+            codes = normalized.mul(int8Max).round_().to(ScalarType.Int8).reshape(-1);
         }
         else
         {
@@ -92,9 +95,10 @@ public sealed class QuantizedWeight : IDisposable
             offset = absmax.mean().item<float>();
             var constants = absmax.numel();
             var paddedConstants = (constants + QuantizationSettings.AbsmaxBlockSize - 1) / QuantizationSettings.AbsmaxBlockSize * QuantizationSettings.AbsmaxBlockSize;
-            var centred = nn.functional.pad(absmax - offset, [0, paddedConstants - constants]).view(-1, QuantizationSettings.AbsmaxBlockSize);
-            scales = centred.abs().amax([1]).clamp_min(float.Epsilon);
-            absmax = (centred / scales.unsqueeze(1) * 127).round_().to(ScalarType.Int8).reshape(-1).narrow(0, 0, constants);
+            using var mean = offset.ToScalar();
+            var centred = nn.functional.pad(absmax.sub(mean), [0, paddedConstants - constants]).view(-1, QuantizationSettings.AbsmaxBlockSize);
+            scales = centred.abs().amax([1]).clamp_min(tiny);
+            absmax = (centred / scales.unsqueeze(1)).mul_(int8Max).round_().to(ScalarType.Int8).reshape(-1).narrow(0, 0, constants);
         }
         return new QuantizedWeight(weight.shape, weight.dtype, settings, codes, book, absmax, scales, offset);
     }
@@ -114,7 +118,8 @@ public sealed class QuantizedWeight : IDisposable
         }
         else
         {
-            values = _codes.to(ScalarType.Float32) / 127;
+            using var int8Max = 127.ToScalar();
+            values = _codes.to(ScalarType.Float32).div_(int8Max);
         }
         var absmax = _absmaxScales is null
             ? _absmax
@@ -129,7 +134,9 @@ public sealed class QuantizedWeight : IDisposable
         var constants = _absmax.numel();
         var padded = _absmaxScales!.numel() * QuantizationSettings.AbsmaxBlockSize;
         var codes = nn.functional.pad(_absmax.to(ScalarType.Float32), [0, padded - constants]).view(-1, QuantizationSettings.AbsmaxBlockSize);
-        return (codes / 127 * _absmaxScales.unsqueeze(1)).reshape(-1).narrow(0, 0, constants) + _absmaxOffset;
+        using var int8Max = 127.ToScalar();
+        using var mean = _absmaxOffset.ToScalar();
+        return (codes.div(int8Max) * _absmaxScales.unsqueeze(1)).reshape(-1).narrow(0, 0, constants).add(mean);
     }
 
     public void Dispose()

@@ -68,7 +68,8 @@ public sealed class FlatBufferTests
 
         using (no_grad())
         {
-            weights.Data.fill_(0.5f);
+            using var half = 0.5f.ToScalar();
+            weights.Data.fill_(half);
         }
         Assert.Equal(0.5f, model.named_parameters().First().parameter[0, 0].item<float>());
     }

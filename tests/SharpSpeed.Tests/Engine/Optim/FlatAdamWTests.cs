@@ -133,13 +133,14 @@ public sealed class FlatAdamWTests
         using var scope = NewDisposeScope();
         var layout = FlatLayout.Create([("w", [3]), ("b", [3])]);
         using var weights = new FlatBuffer(layout, ScalarType.Float32);
-        weights.Data.fill_(1f);
+        using var one = 1f.ToScalar();
+        weights.Data.fill_(one);
         using var gradients = new FlatBuffer(layout, ScalarType.Float32);
         var range = OptimizerRange.Whole(layout, name => name == "w");
         using var optimizer = new FlatAdamW(range, new AdamWOptions(WeightDecay: 0.5));
         optimizer.Update(weights.Data, gradients.Data, learningRate: 0.1);
         Assert.Equal(new[] { 0.95f, 0.95f, 0.95f, 1f, 1f, 1f }, weights.Data.data<float>().ToArray());
-        weights.Data.fill_(1f);
+        weights.Data.fill_(one);
         using var host = new CpuAdamW(range, new AdamWOptions(WeightDecay: 0.5));
         host.Update(weights.Data, gradients.Data, learningRate: 0.1);
         Assert.Equal(new[] { 0.95f, 0.95f, 0.95f, 1f, 1f, 1f }, weights.Data.data<float>().ToArray());

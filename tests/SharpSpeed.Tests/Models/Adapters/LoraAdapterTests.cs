@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using SharpSpeed.Models;
 using SharpSpeed.Models.Adapters;
 using SharpSpeed.Tests.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Tests.Models.Adapters;
@@ -146,7 +147,8 @@ public sealed class LoraAdapterTests
                 continue;
             }
             // rsLoRA: alpha / sqrt(r) = 12 / 2 = 6.
-            using var expected = unmerged + 6.0 * adapter.B.Weight.matmul(adapter.A.Weight);
+            using var scale = 6.0.ToScalar();
+            using var expected = unmerged + adapter.B.Weight.matmul(adapter.A.Weight).mul(scale);
             Assert.True(linear.Weight.allclose(expected, rtol: 1e-6, atol: 1e-6), $"{path}: merged weight is not W0 + alpha/sqrt(r) B A");
         }
 
@@ -188,7 +190,7 @@ public sealed class LoraAdapterTests
             model.GradientCheckpointing = checkpointing;
             using var ids = tensor(new long[,] { { 2, 7, 11, 3, 5, 19 } });
             using var logits = model.Forward(ids);
-            model.Backward(logits.pow(2).mean());
+            model.Backward(logits.square().mean());
             return LoraInjection.AdapterParameters(model).ToDictionary(p => p.Key, p => p.Value.grad!.clone());
         }
 

@@ -2,6 +2,7 @@ using SharpSpeed.Models;
 using SharpSpeed.Models.Adapters;
 using SharpSpeed.Tests.Training;
 using SharpSpeed.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Tests.Models.Adapters;
@@ -49,7 +50,10 @@ public sealed class QuantizationTests
         using var absmax = blocks.abs().amax([1], keepdim: true);
         // Double quantisation moves each absmax by at most its block's (max |absmax - mean|) / 254.
         var absmaxError = doubleQuant ? (absmax - absmax.mean()).abs().max().item<float>() / 254 : 0;
-        using var bound = (absmax + absmaxError) * halfGap + absmaxError + 1e-6;
+        using var shift = absmaxError.ToScalar();
+        using var gap = halfGap.ToScalar();
+        using var slack = (absmaxError + 1e-6).ToScalar();
+        using var bound = absmax.add(shift).mul_(gap).add_(slack);
         using var error = (restored.reshape(-1, 64) - blocks).abs();
         var excess = (error - bound).max().item<float>();
         Assert.True(excess <= 0, $"{bits}-bit {type}: a value is off by more than half a code step times absmax (by {excess})");

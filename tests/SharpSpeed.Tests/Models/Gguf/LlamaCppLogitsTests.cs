@@ -4,6 +4,7 @@ using SharpSpeed.Models;
 using SharpSpeed.Training;
 using Xunit.Abstractions;
 using static SharpSpeed.Tests.Cli.CliRunner;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSpeed.Tests.Models.Gguf;
@@ -48,7 +49,8 @@ public sealed class LlamaCppLogitsTests(ITestOutputHelper output) : IDisposable
                 {
                     if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.EndsWith(".bias", StringComparison.Ordinal))
                     {
-                        parameter.copy_(1 + 0.3 * randn(parameter.shape, generator: generator));
+                        using var spread = 0.3.ToScalar();
+                        parameter.copy_(randn(parameter.shape, generator: generator).mul_(spread).add_(ones(1)));
                     }
                 }
             }
