@@ -1,5 +1,6 @@
 using SharpSpeed.Engine;
 using SharpSpeed.Engine.Config;
+using SharpSpeed.Training.DeepSpeedIntegration;
 using SharpSpeed.Engine.Optim;
 using SharpSpeed.Engine.Precision;
 using SharpSpeed.Engine.Schedules;
@@ -98,7 +99,7 @@ public sealed record RunSettings(
             HiddenSize = hiddenSize,
             ExplicitArguments = totalSteps is null ? givenFlags.Except(DependOnTotalSteps).ToHashSet() : givenFlags,
         };
-        var config = DeepSpeedConfigParser.Parse(deepSpeed, worldSize, hf);
+        var config = HfDeepSpeedConfig.Parse(deepSpeed, worldSize, hf);
         var optimizer = config.Optimizer;
         var resolvedAdamW = optimizer is null
             ? adamW

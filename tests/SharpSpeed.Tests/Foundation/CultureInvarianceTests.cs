@@ -90,8 +90,8 @@ public sealed class CultureInvarianceTests
             Assert.Equal(model.ToConfigJson(), Under(culture, () => model.ToConfigJson()));
 
             var dsConfig = Path.Combine(NpmTokenizerCache.RepositoryRoot, "examples", "ds_config_zero2.json");
-            var invariant = DeepSpeedConfigParser.Load(dsConfig, worldSize: 2);
-            var local = Under(culture, () => DeepSpeedConfigParser.Load(dsConfig, worldSize: 2));
+            var invariant = DeepSpeedConfigParser.Parse(DeepSpeedFile.Read(dsConfig), worldSize: 2);
+            var local = Under(culture, () => DeepSpeedConfigParser.Parse(DeepSpeedFile.Read(dsConfig), worldSize: 2));
             Assert.Equal(invariant.Optimizer, local.Optimizer);
             Assert.Equal(invariant.Scheduler, local.Scheduler);
             Assert.Equal(invariant.Zero, local.Zero);

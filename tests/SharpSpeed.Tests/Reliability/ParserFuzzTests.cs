@@ -114,7 +114,7 @@ public sealed class ParserFuzzTests : IDisposable
     {
         var document = File.ReadAllText(RepositoryFiles.Path("examples/ds_config_zero2.json"));
         var (accepted, refused) = Fuzz(document, 303,
-            bytes => DeepSpeedConfigParser.Parse(System.Text.Encoding.UTF8.GetString(bytes), "ds.json", worldSize: 2),
+            bytes => DeepSpeedConfigParser.Parse(DeepSpeedFile.FromJson("ds.json", System.Text.Encoding.UTF8.GetString(bytes)), worldSize: 2),
             e => e is DeepSpeedConfigException);
         Assert.True(accepted > 20 && refused > 300, $"accepted {accepted}, refused {refused}");
     }

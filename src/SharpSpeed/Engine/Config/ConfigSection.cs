@@ -73,12 +73,6 @@ internal sealed class ConfigSection
 
     public bool Has(string key) => _values.TryGetValue(key, out var value) && value.ValueKind != JsonValueKind.Null;
 
-    /// <summary>True when the key holds HF's placeholder string "auto".</summary>
-    public bool IsAuto(string key) =>
-        _values.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() == "auto";
-
-    public void MarkRead(string key) => _read.Add(key);
-
     public double? Double(string key)
     {
         if (!TryTake(key, out var value))
@@ -225,7 +219,7 @@ internal sealed class ConfigSection
         }
         if (value.ValueKind == JsonValueKind.String && value.GetString() == "auto")
         {
-            throw Error(key, "is \"auto\", but no trainer value fills this key here; give a value");
+            throw Error(key, "is \"auto\", and nothing fills it here (a trainer fills HF's \"auto\" keys from its arguments); give a value");
         }
         return true;
     }

@@ -11,7 +11,7 @@ internal static class OptimizerSectionReader
         "adagrad", "lamb", "onebitadam", "onebitlamb", "zerooneadam", "lion", "muadam", "muadamw", "musgd", "muon",
     };
 
-    public static OptimizerConfig? Read(ConfigSection root, AutoValueFiller filler)
+    public static OptimizerConfig? Read(ConfigSection root)
     {
         var section = root.Section("optimizer");
         if (section is null)
@@ -29,16 +29,15 @@ internal static class OptimizerSectionReader
         var parameters = section.Section("params") ?? ConfigSection.Empty(root.File, section.KeyPath("params"));
         section.CheckUnknownKeys(strict: true);
 
-        var lr = filler.Double(parameters, "lr", t => t.LearningRate, "learning_rate") ?? DefaultLearningRate;
-        var betas = filler.Numbers(parameters, "betas", t => [t.AdamBeta1, t.AdamBeta2], "adam_beta1+adam_beta2")
-                    ?? [0.9, 0.999];
-        var eps = filler.Double(parameters, "eps", t => t.AdamEpsilon, "adam_epsilon") ?? 1e-8;
+        var lr = parameters.Double("lr") ?? DefaultLearningRate;
+        var betas = parameters.Numbers("betas") ?? [0.9, 0.999];
+        var eps = parameters.Double("eps") ?? 1e-8;
         var torchAdam = parameters.Bool("torch_adam") ?? false;
         // DeepSpeed: type "AdamW" always decouples; "Adam" decouples unless adam_w_mode is false.
         var decoupled = isAdamW || (parameters.Bool("adam_w_mode") ?? true);
         // torch.optim.AdamW defaults weight_decay to 0.01; DeepSpeed's FusedAdam and torch.optim.Adam to 0.
         var defaultDecay = torchAdam && decoupled ? 0.01 : 0.0;
-        var weightDecay = filler.Double(parameters, "weight_decay", t => t.WeightDecay, "weight_decay") ?? defaultDecay;
+        var weightDecay = parameters.Double("weight_decay") ?? defaultDecay;
         var biasCorrection = parameters.Bool("bias_correction") ?? true;
         if (parameters.Bool("amsgrad") == true)
         {

@@ -3,7 +3,7 @@ namespace SharpSpeed.Engine.Config;
 /// <summary>Reads the <c>fp16</c> and <c>bf16</c> (alias <c>bfloat16</c>) sections with DeepSpeed's defaults and checks.</summary>
 internal static class PrecisionSectionReader
 {
-    public static Fp16Config ReadFp16(ConfigSection root, AutoValueFiller filler)
+    public static Fp16Config ReadFp16(ConfigSection root)
     {
         var section = root.Section("fp16");
         if (section is null)
@@ -12,7 +12,7 @@ internal static class PrecisionSectionReader
         }
         var defaults = new Fp16Config();
         var config = new Fp16Config(
-            Enabled: filler.Bool(section, "enabled", t => t.Fp16, "fp16") ?? false,
+            Enabled: section.Bool("enabled") ?? false,
             AutoCast: section.Bool("auto_cast") ?? false,
             LossScale: section.Double("loss_scale") ?? defaults.LossScale,
             InitialScalePower: section.Int32("initial_scale_power") ?? defaults.InitialScalePower,
@@ -53,7 +53,7 @@ internal static class PrecisionSectionReader
         return config;
     }
 
-    public static Bf16Config ReadBf16(ConfigSection root, AutoValueFiller filler)
+    public static Bf16Config ReadBf16(ConfigSection root)
     {
         var key = root.Has("bf16") ? "bf16" : "bfloat16";
         if (root.Has("bf16") && root.Has("bfloat16"))
@@ -67,7 +67,7 @@ internal static class PrecisionSectionReader
             return new Bf16Config();
         }
         var config = new Bf16Config(
-            Enabled: filler.Bool(section, "enabled", t => t.Bf16, "bf16") ?? false,
+            Enabled: section.Bool("enabled") ?? false,
             ImmediateGradUpdate: section.Bool("immediate_grad_update") ?? false,
             CheckGradOverflow: section.Bool("check_grad_overflow") ?? false);
         section.NoEffect("immediate_grad_update", "gradients are always reduced into the engine's buffers as backward produces them");

@@ -5,7 +5,7 @@ internal static class SchedulerSectionReader
 {
     private static readonly HashSet<string> KnownDeepSpeedSchedulers = new(StringComparer.Ordinal) { "OneCycle", "LRRangeTest" };
 
-    public static SchedulerConfig? Read(ConfigSection root, AutoValueFiller filler, double optimizerLr)
+    public static SchedulerConfig? Read(ConfigSection root, double optimizerLr)
     {
         var section = root.Section("scheduler");
         if (section is null)
@@ -25,25 +25,13 @@ internal static class SchedulerSectionReader
         long? total = null;
         if (type != DeepSpeedSchedulerType.WarmupLR)
         {
-            // The trainer's step count is compared with a given value only when the trainer knows it.
-            total = (p.IsAuto("total_num_steps") || filler.Trainer?.TotalTrainingSteps is not null
-                        ? filler.Integer(p, "total_num_steps", t => t.TotalTrainingSteps ?? throw TotalNeeded(p),
-                            HfTrainingValues.TrainingStepsName)
-                        : p.Integer("total_num_steps"))
-                    ?? throw p.Error("total_num_steps", $"is required by {typeName}");
+            total = p.Integer("total_num_steps") ?? throw p.Error("total_num_steps", $"is required by {typeName}");
             if (total <= 0)
             {
                 throw p.Error("total_num_steps", "must be a positive integer");
             }
         }
-        var trainerKnowsWarmup = filler.Trainer is { } hf && (hf.WarmupSteps > 0 || hf.TotalTrainingSteps is not null);
-        var warmup = (p.IsAuto("warmup_num_steps") || trainerKnowsWarmup
-                         ? filler.Integer(p, "warmup_num_steps",
-                         t => t.WarmupSteps > 0
-                             ? t.WarmupSteps
-                             : HfTrainingValues.ResolveWarmupSteps(0, t.WarmupRatio, t.TotalTrainingSteps ?? throw TotalNeeded(p)),
-                         "warmup_steps")
-                         : p.Integer("warmup_num_steps")) ?? 1000;
+        var warmup = p.Integer("warmup_num_steps") ?? 1000;
         if (warmup <= 0)
         {
             throw p.Error("warmup_num_steps", $"must be a positive integer, got {warmup}");
@@ -68,14 +56,10 @@ internal static class SchedulerSectionReader
         }
         else
         {
-            minLr = filler.Double(p, "warmup_min_lr", _ => 0.0, "warmup_min_lr", mustMatch: false) ?? 0.0;
-            maxLr = filler.Double(p, "warmup_max_lr", t => t.LearningRate, "learning_rate") ?? optimizerLr;
+            minLr = p.Double("warmup_min_lr") ?? 0.0;
+            maxLr = p.Double("warmup_max_lr") ?? optimizerLr;
         }
         p.CheckUnknownKeys(strict: true);
         return new SchedulerConfig(type, minLr, maxLr, warmup, warmupType, total, minRatio, cosMinRatio);
     }
-
-    private static DeepSpeedConfigException TotalNeeded(ConfigSection p) =>
-        p.Error("total_num_steps", "(or a warm-up ratio) needs the run's number of optimizer steps to fill \"auto\", " +
-                "and the trainer did not give it");
 }

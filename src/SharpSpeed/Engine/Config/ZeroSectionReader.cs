@@ -57,7 +57,7 @@ internal static class ZeroSectionReader
         "super_offload", "cpuadam_cores_perc",
     ];
 
-    public static ZeroConfig Read(ConfigSection root, HfTrainingValues? trainer)
+    public static ZeroConfig Read(ConfigSection root)
     {
         var section = root.Section("zero_optimization");
         if (section is null)
@@ -77,7 +77,7 @@ internal static class ZeroSectionReader
             // DeepSpeed's default: overlap at stage 3 only.
             OverlapComm: section.Bool("overlap_comm") ?? stage == 3,
             ReduceScatter: section.Bool("reduce_scatter") ?? defaults.ReduceScatter,
-            ReduceBucketSize: HiddenSquared(section, "reduce_bucket_size", 1.0, trainer) ?? defaults.ReduceBucketSize,
+            ReduceBucketSize: NonNegative(section, "reduce_bucket_size") ?? defaults.ReduceBucketSize,
             ContiguousGradients: section.Bool("contiguous_gradients") ?? defaults.ContiguousGradients,
             UseMultiRankBucketAllreduce: section.Bool("use_multi_rank_bucket_allreduce") ?? defaults.UseMultiRankBucketAllreduce,
             LoadFromFp32Weights: section.Bool("load_from_fp32_weights") ?? defaults.LoadFromFp32Weights,
@@ -85,7 +85,7 @@ internal static class ZeroSectionReader
             RoundRobinGradients: section.Bool("round_robin_gradients") ?? defaults.RoundRobinGradients,
             SubGroupSize: NonNegative(section, "sub_group_size") ?? defaults.SubGroupSize)
         {
-            Stage3 = ReadStage3(section, stage, trainer),
+            Stage3 = ReadStage3(section, stage),
             OffloadOptimizer = ReadOffload(section, "offload_optimizer", "cpu_offload"),
             OffloadParam = ReadOffload(section, "offload_param", "cpu_offload_param"),
         };
@@ -133,18 +133,17 @@ internal static class ZeroSectionReader
     }
 
     /// <summary>
-    /// The stage3_* keys (DeepSpeed also takes them without the prefix). HF fills "auto" with 0.9·hidden² for the
-    /// prefetch bucket and 10·hidden for the persistence threshold. Below stage 3 they have no effect, and say so.
+    /// The stage3_* keys (DeepSpeed also takes them without the prefix). Below stage 3 they have no effect, and say so.
     /// </summary>
-    private static Stage3Options ReadStage3(ConfigSection section, int stage, HfTrainingValues? trainer)
+    private static Stage3Options ReadStage3(ConfigSection section, int stage)
     {
         var defaults = new Stage3Options();
         long? Pick(string name, Func<string, long?> read) =>
             section.Contains("stage3_" + name) ? read("stage3_" + name) : read(name);
         var options = new Stage3Options
         {
-            PrefetchBucketSize = Pick("prefetch_bucket_size", k => HiddenSquared(section, k, 0.9, trainer)) ?? defaults.PrefetchBucketSize,
-            ParamPersistenceThreshold = Pick("param_persistence_threshold", k => TenHidden(section, k, trainer))
+            PrefetchBucketSize = Pick("prefetch_bucket_size", k => NonNegative(section, k)) ?? defaults.PrefetchBucketSize,
+            ParamPersistenceThreshold = Pick("param_persistence_threshold", k => NonNegative(section, k))
                                         ?? defaults.ParamPersistenceThreshold,
             MaxLiveParameters = Pick("max_live_parameters", k => NonNegative(section, k)) ?? defaults.MaxLiveParameters,
             MaxReuseDistance = Pick("max_reuse_distance", k => NonNegative(section, k)) ?? defaults.MaxReuseDistance,
@@ -163,25 +162,6 @@ internal static class ZeroSectionReader
             }
         }
         return options;
-    }
-
-    /// <summary>A bucket size in elements; HF fills "auto" with factor · hidden_size².</summary>
-    private static long? HiddenSquared(ConfigSection section, string key, double factor, HfTrainingValues? trainer) =>
-        FromHidden(section, key, trainer, h => (long)(factor * h * h), factor == 1.0 ? "hidden_size^2" : $"{factor}·hidden_size^2");
-
-    private static long? TenHidden(ConfigSection section, string key, HfTrainingValues? trainer) =>
-        FromHidden(section, key, trainer, h => 10L * h, "10·hidden_size");
-
-    private static long? FromHidden(ConfigSection section, string key, HfTrainingValues? trainer, Func<long, long> fill, string rule)
-    {
-        if (!section.IsAuto(key))
-        {
-            return NonNegative(section, key);
-        }
-        section.MarkRead(key);
-        var hidden = trainer?.HiddenSize
-                     ?? throw section.Error(key, $"is \"auto\", which HF fills with {rule}, but the model's hidden size was not given");
-        return fill(hidden);
     }
 
     private static long? NonNegative(ConfigSection section, string key)

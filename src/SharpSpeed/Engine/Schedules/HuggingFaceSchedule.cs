@@ -31,6 +31,10 @@ public sealed record HuggingFaceSchedule(HfSchedulerType Type, double BaseLearni
         "cosine_warmup_with_min_lr", "warmup_stable_decay",
     ];
 
+    /// <summary>HF's TrainingArguments.get_warmup_steps: warmup_steps when positive, else ceil(total * warmup_ratio).</summary>
+    public static long ResolveWarmupSteps(long warmupSteps, double warmupRatio, long totalSteps) =>
+        warmupSteps > 0 ? warmupSteps : (long)Math.Ceiling(totalSteps * warmupRatio);
+
     /// <summary>Parses an HF scheduler name (e.g. "linear", "constant_with_warmup").</summary>
     public static HfSchedulerType ParseType(string name)
     {

@@ -26,7 +26,7 @@ public static class LearningRateSchedules
     public static HuggingFaceSchedule FromHuggingFace(string lrSchedulerType, double learningRate, long warmupSteps, double warmupRatio,
         long totalSteps) =>
         new(HuggingFaceSchedule.ParseType(lrSchedulerType), learningRate,
-            HfTrainingValues.ResolveWarmupSteps(warmupSteps, warmupRatio, totalSteps), totalSteps);
+            HuggingFaceSchedule.ResolveWarmupSteps(warmupSteps, warmupRatio, totalSteps), totalSteps);
 
     private static long RequireTotal(SchedulerConfig config) =>
         config.TotalNumSteps ?? throw new ArgumentException($"{config.Type} needs total_num_steps");

@@ -5,16 +5,15 @@ namespace SharpSpeed.Tests.Engine.Config;
 
 public sealed class DeepSpeedConfigParserTests
 {
-    private static DeepSpeedConfig Parse(string json, int world = 1, HfTrainingValues? trainer = null) =>
-        DeepSpeedConfigParser.Parse(json, "ds_config.json", world, trainer);
+    private static DeepSpeedConfig Parse(string json, int world = 1) => DeepSpeedConfigParser.Parse(DeepSpeedFile.FromJson("ds_config.json", json), world);
 
-    private static string Error(string json, int world = 1, HfTrainingValues? trainer = null) =>
-        Assert.Throws<DeepSpeedConfigException>(() => Parse(json, world, trainer)).Message;
+    private static string Error(string json, int world = 1) =>
+        Assert.Throws<DeepSpeedConfigException>(() => Parse(json, world)).Message;
 
     [Fact]
     public void SeedConfigGivesTheSeedValues()
     {
-        var config = DeepSpeedConfigParser.Load(RepositoryFiles.Path("examples/ds_config_zero2.json"), worldSize: 3);
+        var config = DeepSpeedConfigParser.Parse(DeepSpeedFile.Read(RepositoryFiles.Path("examples/ds_config_zero2.json")), worldSize: 3);
 
         Assert.Equal((24, 2, 4), (config.TrainBatchSize, config.TrainMicroBatchSizePerGpu, config.GradientAccumulationSteps));
         Assert.Equal(TrainingPrecision.Fp16, config.Precision);
@@ -31,57 +30,11 @@ public sealed class DeepSpeedConfigParserTests
         Assert.Equal(10, config.StepsPerPrint);
     }
 
-    private const string HfAutoConfig = """
-        {
-          "fp16": { "enabled": "auto", "loss_scale": 0, "loss_scale_window": 1000, "initial_scale_power": 16,
-                    "hysteresis": 2, "min_loss_scale": 1 },
-          "bf16": { "enabled": "auto" },
-          "optimizer": { "type": "AdamW",
-                         "params": { "lr": "auto", "betas": "auto", "eps": "auto", "weight_decay": "auto" } },
-          "scheduler": { "type": "WarmupDecayLR",
-                         "params": { "warmup_min_lr": "auto", "warmup_max_lr": "auto", "warmup_num_steps": "auto",
-                                     "total_num_steps": "auto" } },
-          "zero_optimization": { "stage": 2, "offload_optimizer": { "device": "none", "pin_memory": true },
-                                 "allgather_partitions": true, "allgather_bucket_size": 2e8, "overlap_comm": true,
-                                 "reduce_scatter": true, "reduce_bucket_size": "auto", "contiguous_gradients": true },
-          "gradient_accumulation_steps": "auto",
-          "gradient_clipping": "auto",
-          "steps_per_print": 2000,
-          "train_batch_size": "auto",
-          "train_micro_batch_size_per_gpu": "auto",
-          "wall_clock_breakdown": false
-        }
-        """;
-
-    private static readonly HfTrainingValues Trainer = new()
-    {
-        LearningRate = 3e-4, AdamBeta1 = 0.9, AdamBeta2 = 0.95, AdamEpsilon = 1e-6, WeightDecay = 0.1,
-        PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 4, MaxGradNorm = 0.5, Bf16 = true,
-        WarmupRatio = 0.1, TotalTrainingSteps = 1001, HiddenSize = 128,
-    };
-
     [Fact]
-    public void HfAutoValuesAreFilledFromTheTrainingArguments()
+    public void AutoIsRefusedNamingTheKeyForTheTrainerFillsIt()
     {
-        var config = Parse(HfAutoConfig, world: 3, Trainer);
-
-        Assert.Equal((24, 2, 4), (config.TrainBatchSize, config.TrainMicroBatchSizePerGpu, config.GradientAccumulationSteps));
-        Assert.Equal(0.5, config.GradientClipping);
-        Assert.Equal(TrainingPrecision.Bf16, config.Precision);
-        Assert.False(config.Fp16.Enabled);
-        Assert.Equal(new OptimizerConfig("AdamW", 3e-4, 0.9, 0.95, 1e-6, 0.1, true, true, false), config.Optimizer);
-        // warmup = ceil(1001 * 0.1) = 101, HF's get_warmup_steps.
-        Assert.Equal(new SchedulerConfig(DeepSpeedSchedulerType.WarmupDecayLR, 0, 3e-4, 101, WarmupShape.Log, 1001, 0, 0),
-            config.Scheduler);
-        Assert.Equal(128L * 128, config.Zero.ReduceBucketSize);
-        Assert.Equal(200_000_000, config.Zero.AllgatherBucketSize);
-        Assert.Equal(2000, config.StepsPerPrint);
-    }
-
-    [Fact]
-    public void AutoWithoutTrainingArgumentsIsAnErrorNamingTheKey()
-    {
-        Assert.Equal("ds_config.json: \"train_micro_batch_size_per_gpu\" is \"auto\", but no training arguments were given to fill it",
+        Assert.Equal("ds_config.json: \"train_micro_batch_size_per_gpu\" is \"auto\", and nothing fills it here " +
+                     "(a trainer fills HF's \"auto\" keys from its arguments); give a value",
             Error("""{ "train_micro_batch_size_per_gpu": "auto" }"""));
     }
 
@@ -179,19 +132,6 @@ public sealed class DeepSpeedConfigParserTests
             "wandb: no effect in SharpSpeed (the Weights & Biases monitor is not built in; metrics.jsonl, TensorBoard and csv_monitor carry the same scalars)",
             "zero_optimization.stage3_max_live_parameters: no effect in SharpSpeed (used at ZeRO stage 3; this config runs stage 1)",
         ], config.Notes.Order());
-    }
-
-    [Fact]
-    public void MismatchWithAGivenArgumentIsAnErrorButTheFileWinsOverDefaults()
-    {
-        const string json = """{ "train_batch_size": 8, "optimizer": { "type": "AdamW", "params": { "lr": 3e-4 } } }""";
-        var strict = new HfTrainingValues { LearningRate = 1e-4, PerDeviceTrainBatchSize = 8 };
-        Assert.Equal("ds_config.json: values that mismatch the training arguments: ds optimizer.params.lr=0.0003 vs hf " +
-                     "learning_rate=0.0001 (the easiest fix is to set these DeepSpeed values to \"auto\")",
-            Error(json, trainer: strict));
-
-        var defaults = strict with { ExplicitArguments = new HashSet<string>() };
-        Assert.Equal(3e-4, Parse(json, trainer: defaults).Optimizer!.LearningRate);
     }
 
     [Fact]

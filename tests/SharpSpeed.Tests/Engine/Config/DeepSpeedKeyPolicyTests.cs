@@ -1,4 +1,5 @@
 using SharpSpeed.Engine.Config;
+using SharpSpeed.Training.DeepSpeedIntegration;
 using SharpSpeed.Engine.Precision;
 
 namespace SharpSpeed.Tests.Engine.Config;
@@ -35,7 +36,7 @@ public sealed class DeepSpeedKeyPolicyTests
     [Fact]
     public void SeedConfigTakesItsBatchSizesFromTheFlagsAndSaysSo()
     {
-        var config = DeepSpeedConfigParser.Parse(SeedConfig, "ds_config.json", worldSize: 3, SeedTrainer);
+        var config = HfDeepSpeedConfig.Parse(DeepSpeedFile.FromJson("ds_config.json", SeedConfig), 3, SeedTrainer);
 
         Assert.Equal((24, 2, 4), (config.TrainBatchSize, config.TrainMicroBatchSizePerGpu, config.GradientAccumulationSteps));
         Assert.Equal(TrainingPrecision.Fp16, config.Precision);
@@ -52,7 +53,7 @@ public sealed class DeepSpeedKeyPolicyTests
     [Fact]
     public void WithoutTrainingArgumentsTheBatchKeysAreStillRequired()
     {
-        var e = Assert.Throws<DeepSpeedConfigException>(() => DeepSpeedConfigParser.Parse(SeedConfig, "ds_config.json", 3));
+        var e = Assert.Throws<DeepSpeedConfigException>(() => DeepSpeedConfigParser.Parse(DeepSpeedFile.FromJson("ds_config.json", SeedConfig), 3));
         Assert.Contains("either train_batch_size or train_micro_batch_size_per_gpu needs to be provided", e.Message);
     }
 
@@ -60,7 +61,7 @@ public sealed class DeepSpeedKeyPolicyTests
     public void AMisspeltSectionIsNamedBeforeWhatItsAbsenceWouldCause()
     {
         var typo = SeedConfig.Replace("zero_optimization", "zero_optimisation", StringComparison.Ordinal);
-        var e = Assert.Throws<DeepSpeedConfigException>(() => DeepSpeedConfigParser.Parse(typo, "ds_config.json", 3));
+        var e = Assert.Throws<DeepSpeedConfigException>(() => DeepSpeedConfigParser.Parse(DeepSpeedFile.FromJson("ds_config.json", typo), 3));
         Assert.Equal("ds_config.json: \"zero_optimisation\" is not a DeepSpeed key; did you mean \"zero_optimization\"?", e.Message);
     }
 
@@ -68,11 +69,11 @@ public sealed class DeepSpeedKeyPolicyTests
     public void AFileBatchSizeThatContradictsTheFlagsIsRefusedNamingBoth()
     {
         var json = SeedConfig.Insert(1, """ "train_micro_batch_size_per_gpu": 4,""");
-        var e = Assert.Throws<DeepSpeedConfigException>(() => DeepSpeedConfigParser.Parse(json, "ds_config.json", 3, SeedTrainer));
+        var e = Assert.Throws<DeepSpeedConfigException>(() => HfDeepSpeedConfig.Parse(DeepSpeedFile.FromJson("ds_config.json", json), 3, SeedTrainer));
         Assert.Contains("ds train_micro_batch_size_per_gpu=4 vs hf per_device_train_batch_size=2", e.Message);
 
         var total = SeedConfig.Insert(1, """ "train_batch_size": 32,""");
-        e = Assert.Throws<DeepSpeedConfigException>(() => DeepSpeedConfigParser.Parse(total, "ds_config.json", 3, SeedTrainer));
+        e = Assert.Throws<DeepSpeedConfigException>(() => HfDeepSpeedConfig.Parse(DeepSpeedFile.FromJson("ds_config.json", total), 3, SeedTrainer));
         Assert.Contains("ds train_batch_size=32 vs hf train_batch_size (calculated)=24", e.Message);
     }
 
@@ -88,7 +89,7 @@ public sealed class DeepSpeedKeyPolicyTests
                                      "offload_optimizer": { "device": "cpu", "pin_memory": true },
                                      "offload_param": { "device": "cpu" } } }
             """;
-        var config = DeepSpeedConfigParser.Parse(json, "ds_config.json", 2, SeedTrainer);
+        var config = HfDeepSpeedConfig.Parse(DeepSpeedFile.FromJson("ds_config.json", json), 2, SeedTrainer);
 
         Assert.Equal(3, config.Zero.Stage);
         Assert.Equal(4096L * 4096, config.Zero.ReduceBucketSize);
@@ -144,7 +145,7 @@ public sealed class DeepSpeedKeyPolicyTests
     public void ARealWorldConfigIsAcceptedWithOneLinePerKeyThatHasNoEffect()
     {
         var trainer = SeedTrainer with { Bf16 = true, Fp16 = false, TotalTrainingSteps = 100, WarmupRatio = 0.1, HiddenSize = 64 };
-        var config = DeepSpeedConfigParser.Parse(RealWorldConfig, "ds_config.json", 2, trainer);
+        var config = HfDeepSpeedConfig.Parse(DeepSpeedFile.FromJson("ds_config.json", RealWorldConfig), 2, trainer);
 
         Assert.Equal(new MonitorConfig("logs/tb", "sft"), config.TensorBoard);
         Assert.Equal(Path.Combine("logs", "csv", "sft"), config.CsvMonitor!.Directory);

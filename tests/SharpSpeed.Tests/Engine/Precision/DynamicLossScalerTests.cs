@@ -103,7 +103,7 @@ public sealed class DynamicLossScalerTests
     [Fact]
     public void ConfigChoosesTheScalerAsDeepSpeedDoes()
     {
-        var seed = DeepSpeedConfigParser.Load(RepositoryFiles.Path("examples/ds_config_zero2.json"), worldSize: 1);
+        var seed = DeepSpeedConfigParser.Parse(DeepSpeedFile.Read(RepositoryFiles.Path("examples/ds_config_zero2.json")), worldSize: 1);
         var dynamic = Assert.IsType<DynamicLossScaler>(LossScalers.Create(seed.Precision, seed.Fp16));
         Assert.Equal(65536, dynamic.LossScale);
         Assert.Equal(2, dynamic.CurHysteresis);

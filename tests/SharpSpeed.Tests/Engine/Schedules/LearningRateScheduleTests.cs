@@ -163,7 +163,7 @@ public sealed class LearningRateScheduleTests
     [Fact]
     public void ConfigSectionBuildsTheMatchingSchedule()
     {
-        var config = DeepSpeedConfigParser.Load(RepositoryFiles.Path("examples/ds_config_zero2.json"), worldSize: 1);
+        var config = DeepSpeedConfigParser.Parse(DeepSpeedFile.Read(RepositoryFiles.Path("examples/ds_config_zero2.json")), worldSize: 1);
         var schedule = Assert.IsType<WarmupLR>(LearningRateSchedules.FromDeepSpeed(config.Scheduler!, 3e-4));
         Assert.Equal(3e-4, schedule.MaxLr);
         Assert.Equal(3e-4 * Math.Log(100) / Math.Log(500), schedule.LearningRate(100), 1e-18);

@@ -1,4 +1,6 @@
-namespace SharpSpeed.Engine.Config;
+using SharpSpeed.Engine.Schedules;
+
+namespace SharpSpeed.Training.DeepSpeedIntegration;
 
 /// <summary>
 /// The TrainingArguments values HF's DeepSpeed integration copies into <c>"auto"</c> entries of a DeepSpeed config
@@ -32,9 +34,11 @@ public sealed record HfTrainingValues
 
     public IReadOnlySet<string>? ExplicitArguments { get; init; }
 
-    /// <summary>HF's TrainingArguments.get_warmup_steps: warmup_steps when positive, else ceil(total * warmup_ratio).</summary>
-    public static long ResolveWarmupSteps(long warmupSteps, double warmupRatio, long totalSteps) =>
-        warmupSteps > 0 ? warmupSteps : (long)Math.Ceiling(totalSteps * warmupRatio);
+    /// <summary>HF's TrainingArguments.get_warmup_steps for the run.</summary>
+    internal long? ResolvedWarmupSteps =>
+        WarmupSteps > 0 ? WarmupSteps
+        : TotalTrainingSteps is { } total ? HuggingFaceSchedule.ResolveWarmupSteps(0, WarmupRatio, total)
+        : null;
 
     /// <summary>Whether the user gave the argument behind an HF name; HF's computed names depend on the arguments they are computed from.</summary>
     internal bool WasGiven(string argumentName) => ExplicitArguments is null || argumentName switch
