@@ -102,6 +102,10 @@ public sealed record TrainingArguments
         {
             yield return $"--logging_steps must be >= 1 (got {LoggingSteps})";
         }
+        if (EvalSteps is < 1)
+        {
+            yield return $"--eval_steps must be >= 1 (got {EvalSteps}); leave it out to evaluate once per epoch";
+        }
         if (TopK is < 1)
         {
             yield return $"--top_k must be >= 1 (got {TopK})";

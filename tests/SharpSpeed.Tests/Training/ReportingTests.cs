@@ -68,8 +68,9 @@ public sealed class ReportingTests : IDisposable
     [Fact]
     public void ArgumentProblemsNameTheFlag()
     {
-        var problems = new TrainingArguments { GradientAccumulationSteps = 0, Bf16 = true, Fp16 = true }.Problems().ToList();
+        var problems = new TrainingArguments { GradientAccumulationSteps = 0, Bf16 = true, Fp16 = true, EvalSteps = 0 }.Problems().ToList();
         Assert.Contains(problems, p => p.StartsWith("--gradient_accumulation_steps", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("--eval_steps must be >= 1 (got 0)", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("--bf16 and --fp16", StringComparison.Ordinal));
         Assert.Empty(new TrainingArguments().Problems());
     }
