@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # SharpSpeed vs PyTorch, side by side: builds SharpSpeed, trains the same tiny LLaMA with `sharpspeed bench train`
 # and with bench/pytorch_reference.py (Debian's python3-torch, DDP over gloo) at 1 and 2 ranks, with the same threads
-# per rank (the machine's cores / ranks), and prints tokens/s of both and their ratio.
-#   bench/compare.sh [--steps N] [--warmup N] [--repeats N] [--cores N]
+# per rank (the machine's cores / ranks), at two shapes (tiny and medium), and prints tokens/s of both, their ratio
+# and each one's peak resident memory per rank.
+#   bench/compare.sh [--steps N] [--warmup N] [--repeats N] [--cores N] [--shapes "tiny medium"]
 # Each configuration runs --repeats times (default 3) and the best tokens/s counts. Every JSON report is kept in
 # bench/results/ (created). Needs: .NET SDK 10, OpenMPI, /usr/bin/python3 with python3-torch.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-steps=20 warmup=3 repeats=3 cores="$(nproc)"
+steps=20 warmup=3 repeats=3 cores="$(nproc)" shapes="tiny medium"
 while [ $# -gt 0 ]; do
   case "$1" in
     --steps) steps="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --repeats) repeats="$2"; shift 2 ;;
     --cores) cores="$2"; shift 2 ;;
-    *) echo "compare.sh: unknown argument '$1' (use --steps, --warmup, --repeats, --cores)" >&2; exit 2 ;;
+    --shapes) shapes="$2"; shift 2 ;;
+    *) echo "compare.sh: unknown argument '$1' (use --steps, --warmup, --repeats, --cores, --shapes)" >&2; exit 2 ;;
   esac
 done
 python=/usr/bin/python3
@@ -51,35 +53,52 @@ best() { # best tokens/s of the JSON lines in file $1, and that line
   "$python" -c 'import json,sys; rows=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(json.dumps(max(rows, key=lambda r: r["tokens_per_s"])))' "$1"
 }
 
-common=(--steps "$steps" --warmup "$warmup")
-for ranks in 1 2; do
-  threads=$(( cores / ranks )); [ "$threads" -lt 1 ] && threads=1
-  ours="bench/results/sharpspeed-${ranks}rank.jsonl" theirs="bench/results/pytorch-${ranks}rank.jsonl"
-  : >"$ours"; : >"$theirs"
-  for _ in $(seq "$repeats"); do
-    if [ "$ranks" -eq 1 ]; then
-      ./sharpspeed bench train --json --threads "$threads" "${common[@]}" >>"$ours"
-    else
-      ./sharpspeed launch --nproc_per_node "$ranks" bench train --json "${common[@]}" >>"$ours"
-    fi
-    LD_LIBRARY_PATH="$openblas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_NUM_THREADS="$threads" \
-      "$python" bench/pytorch_reference.py --nproc "$ranks" --threads "$threads" "${common[@]}" >>"$theirs"
+shape_flags() { # the model and batch of a named shape; both programs take the same flags
+  case "$1" in
+    tiny) echo "--hidden_size 128 --num_layers 2 --num_heads 4 --intermediate_size 512 --vocab_size 512 --seq_length 128 --batch_size 4" ;;
+    medium) echo "--hidden_size 256 --num_layers 4 --num_heads 4 --intermediate_size 688 --vocab_size 4096 --seq_length 256 --batch_size 4" ;;
+    *) echo "compare.sh: unknown shape '$1' (tiny, medium)" >&2; exit 2 ;;
+  esac
+}
+
+for shape in $shapes; do
+  read -r -a common <<<"--steps $steps --warmup $warmup $(shape_flags "$shape")"
+  for ranks in 1 2; do
+    threads=$(( cores / ranks )); [ "$threads" -lt 1 ] && threads=1
+    ours="bench/results/sharpspeed-$shape-${ranks}rank.jsonl" theirs="bench/results/pytorch-$shape-${ranks}rank.jsonl"
+    : >"$ours"; : >"$theirs"
+    for _ in $(seq "$repeats"); do
+      if [ "$ranks" -eq 1 ]; then
+        ./sharpspeed bench train --json --threads "$threads" "${common[@]}" >>"$ours"
+      else
+        ./sharpspeed launch --nproc_per_node "$ranks" bench train --json "${common[@]}" >>"$ours"
+      fi
+      LD_LIBRARY_PATH="$openblas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_NUM_THREADS="$threads" \
+        "$python" bench/pytorch_reference.py --nproc "$ranks" --threads "$threads" "${common[@]}" >>"$theirs"
+    done
+    best "$ours" >"bench/results/sharpspeed-$shape-${ranks}rank.best.json"
+    best "$theirs" >"bench/results/pytorch-$shape-${ranks}rank.best.json"
   done
-  best "$ours" >"bench/results/sharpspeed-${ranks}rank.best.json"
-  best "$theirs" >"bench/results/pytorch-${ranks}rank.best.json"
 done
 
-"$python" - "$blas_note" "$repeats" <<'EOF'
+"$python" - "$blas_note" "$repeats" $shapes <<'EOF'
 import json, sys
-blas, repeats = sys.argv[1], sys.argv[2]
+blas, repeats, shapes = sys.argv[1], sys.argv[2], sys.argv[3:]
 load = open("/proc/loadavg").read().split()[:3]
-print(f"# tiny LLaMA 656k parameters (vocab 512, hidden 128, 2 layers, 4 heads, intermediate 512), seq 128, batch 4 per rank, fp32, AdamW")
-print(f"# best of {repeats} runs per row; PyTorch: Debian torch with {blas}; load average now {' '.join(load)}")
-print(f"{'ranks x threads':<16}{'SharpSpeed tok/s':>18}{'PyTorch tok/s':>15}{'ratio':>8}   {'SharpSpeed fwd/bwd/opt ms':>26}{'PyTorch fwd/bwd/opt ms':>24}{'MFU S/P':>14}")
-for ranks in (1, 2):
-    s = json.load(open(f"bench/results/sharpspeed-{ranks}rank.best.json"))
-    p = json.load(open(f"bench/results/pytorch-{ranks}rank.best.json"))
-    split = lambda r: f"{r['forward_ms']:.1f}/{r['backward_ms']:.1f}/{r['optimizer_ms']:.1f}"
-    print(f"{str(ranks) + ' x ' + str(s['threads_per_rank']):<16}{s['tokens_per_s']:>18,.0f}{p['tokens_per_s']:>15,.0f}"
-          f"{s['tokens_per_s'] / p['tokens_per_s']:>8.2f}   {split(s):>26}{split(p):>24}{s['mfu'] * 100:>7.1f}/{p['mfu'] * 100:.1f}%")
+print(f"# best of {repeats} runs per row; fp32, AdamW; PyTorch: Debian torch with {blas}; load average now {' '.join(load)}")
+print("# peak RSS: rank 0's resident high-water mark (the whole process: runtime, libraries, model, activations)")
+for shape in shapes:
+    s = json.load(open(f"bench/results/sharpspeed-{shape}-1rank.best.json"))
+    print(f"## {shape}: {s['params']:,} parameters (vocab {s['vocab_size']}, hidden {s['hidden_size']}, {s['num_layers']} layers, "
+          f"{s['num_heads']} heads, intermediate {s['intermediate_size']}), seq {s['seq_length']}, batch {s['batch_size']} per rank")
+    print(f"{'ranks x threads':<16}{'SharpSpeed tok/s':>18}{'PyTorch tok/s':>15}{'ratio':>8}   {'SharpSpeed fwd/bwd/opt ms':>26}"
+          f"{'PyTorch fwd/bwd/opt ms':>24}{'MFU S/P':>14}{'peak RSS MiB S/P':>19}")
+    for ranks in (1, 2):
+        s = json.load(open(f"bench/results/sharpspeed-{shape}-{ranks}rank.best.json"))
+        p = json.load(open(f"bench/results/pytorch-{shape}-{ranks}rank.best.json"))
+        split = lambda r: f"{r['forward_ms']:.1f}/{r['backward_ms']:.1f}/{r['optimizer_ms']:.1f}"
+        rss = f"{s['peak_rss_bytes'] / 2**20:.0f}/{p['peak_rss_bytes'] / 2**20:.0f}"
+        print(f"{str(ranks) + ' x ' + str(s['threads_per_rank']):<16}{s['tokens_per_s']:>18,.0f}{p['tokens_per_s']:>15,.0f}"
+              f"{s['tokens_per_s'] / p['tokens_per_s']:>8.2f}   {split(s):>26}{split(p):>24}"
+              f"{s['mfu'] * 100:>7.1f}/{p['mfu'] * 100:.1f}%{rss:>19}")
 EOF

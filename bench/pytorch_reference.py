@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import sys
 import time
 
@@ -205,6 +206,7 @@ def run(rank, a, queue):
             "intermediate_size": a.intermediate_size, "vocab_size": a.vocab_size, "seq_length": a.seq_length,
             "batch_size": a.batch_size, "steps": a.steps, "warmup": a.warmup, "tokens": tokens, "elapsed_s": elapsed,
             "loss_first": round(first_loss, 5), "loss_last": round(last_loss, 5),
+            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         })
     if world > 1:
         dist.destroy_process_group()

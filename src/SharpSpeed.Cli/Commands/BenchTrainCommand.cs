@@ -160,6 +160,7 @@ internal static class BenchTrainCommand
             ["exposed_comm_ms"] = Math.Round(r.ExposedCommMs, 3),
             ["blocks_launched_during_backward"] = r.BlocksLaunchedDuringBackward,
             ["device_syncs_per_step"] = r.SyncsPerStep,
+            ["peak_rss_bytes"] = r.PeakResidentBytes,
             ["memory_bytes"] = new Dictionary<string, long>
             {
                 ["parameters"] = r.Memory.Parameters,

@@ -245,9 +245,9 @@ public sealed partial class TrainingEngine : IDisposable
             using var divisor = lossScale.ToScalar();
             _fp32Gradients.div_(divisor);
         }
-        // One number carries both the overflow flag and the norm: an inf or NaN gradient makes the float64 sum of squares
+        // One number carries both the overflow flag and the norm: an inf or NaN gradient makes the sum of squares
         // non-finite. Partitions sum their squares across ranks first; it is the step's only device-to-host read.
-        var squared = _fp32Gradients.to(ScalarType.Float64).square().sum().to(ScalarType.Float32).reshape(1);
+        var squared = GradientNorm.SumOfSquares(_fp32Gradients);
         if (_options.ZeroStage > 0)
         {
             _group.AllReduce(squared, ReduceOp.Sum);

@@ -118,6 +118,7 @@ public static class TrainingBenchmark
             ExposedCommMs = (engine.ExposedCommunication - exposedBefore).TotalMilliseconds / steps,
             BlocksLaunchedDuringBackward = launchedDuringBackward,
             SyncsPerStep = (double)(engine.Syncs.Count - syncsBefore) / steps,
+            PeakResidentBytes = ProcessMemory.PeakResidentBytes(),
         };
     }
 }

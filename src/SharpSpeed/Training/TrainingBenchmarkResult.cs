@@ -16,6 +16,9 @@ public sealed record TrainingBenchmarkResult(
     /// <summary>Gradient blocks whose collective started while backward was still running (per step).</summary>
     public int BlocksLaunchedDuringBackward { get; init; }
 
+    /// <summary>Rank 0's resident-memory high-water mark (VmHWM) at the end of the run: runtime, model, activations, all.</summary>
+    public long PeakResidentBytes { get; init; }
+
     /// <summary>Device-to-host reads per optimizer step.</summary>
     public double SyncsPerStep { get; init; }
 
