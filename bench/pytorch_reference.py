@@ -212,6 +212,72 @@ def run(rank, a, queue):
         dist.destroy_process_group()
 
 
+def profile_ops(a):
+    """The parts `sharpspeed bench train --ops` times, in the same order and on the same shapes: forward and backward
+    (of the output's sum) of each part alone, medians of --steps runs after 3 warm-up runs; then AdamW's step over the
+    model's parameter count and one 1-element add_ (the framework's cost per operation)."""
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(7)
+    model = TinyLlama(a.vocab_size, a.hidden_size, a.num_layers, a.num_heads, a.intermediate_size)
+    layer = model.layers[0]
+    rows = a.batch_size * a.seq_length
+    ids = torch.randint(a.vocab_size, (a.batch_size, a.seq_length), generator=torch.Generator().manual_seed(11))
+    x = torch.randn(a.batch_size, a.seq_length, a.hidden_size)
+    freqs = torch.outer(torch.arange(a.seq_length, dtype=torch.float32), model.inv_freq)
+    angles = torch.cat((freqs, freqs), dim=-1)
+    cos, sin = angles.cos(), angles.sin()
+    causal_mask = torch.ones(a.seq_length, a.seq_length, dtype=torch.bool).triu(1)
+    q_shaped = nn.Linear(a.hidden_size, a.hidden_size, bias=False)
+    gate_shaped = nn.Linear(a.hidden_size, a.intermediate_size, bias=False)
+    tokens = rows - a.batch_size
+    leaf = lambda: x.detach().requires_grad_(True)
+    parts = [
+        ("embedding", lambda: model.embed_tokens(ids)),
+        ("rmsnorm", lambda: layer.input_layernorm(leaf())),
+        ("attention (projections + rotary + softmax)", lambda: layer.self_attn(leaf(), cos, sin, causal_mask)),
+        ("mlp (gate, up, SiLU, down)", lambda: layer.mlp(leaf())),
+        ("lm_head + cross-entropy", lambda: F.cross_entropy(model.lm_head(leaf())[:, :-1].reshape(-1, a.vocab_size),
+                                                            ids[:, 1:].reshape(-1), reduction="sum") / tokens),
+        (f"GEMM {rows}x{a.hidden_size} -> {a.hidden_size} (q_proj)", lambda: q_shaped(leaf())),
+        (f"GEMM {rows}x{a.hidden_size} -> {a.intermediate_size} (gate_proj)", lambda: gate_shaped(leaf())),
+    ]
+    median = lambda values: sorted(values)[len(values) // 2]
+    rows_out = []
+    for name, forward in parts:
+        forward_ms, backward_ms = [], []
+        for i in range(3 + a.steps):
+            t0 = time.perf_counter()
+            out = forward()
+            t1 = time.perf_counter()
+            out.sum().backward()
+            t2 = time.perf_counter()
+            if i >= 3:
+                forward_ms.append((t1 - t0) * 1000)
+                backward_ms.append((t2 - t1) * 1000)
+        rows_out.append({"part": name, "forward_ms": round(median(forward_ms), 4), "backward_ms": round(median(backward_ms), 4)})
+    count = parameter_count(a)
+    weights = nn.Parameter(torch.randn(count))
+    weights.grad = torch.randn(count)
+    optimizer = torch.optim.AdamW([weights], lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+    times = []
+    for i in range(3 + a.steps):
+        t0 = time.perf_counter()
+        optimizer.step()
+        if i >= 3:
+            times.append((time.perf_counter() - t0) * 1000)
+    rows_out.append({"part": f"AdamW step over {count:,} parameters", "forward_ms": round(median(times), 4), "backward_ms": 0})
+    one, other = torch.zeros(1), torch.ones(1)
+    for _ in range(100):
+        one.add_(other)
+    t0 = time.perf_counter()
+    for _ in range(10000):
+        one.add_(other)
+    rows_out.append({"part": "one 1-element add_ (framework overhead per op)",
+                     "forward_ms": round((time.perf_counter() - t0) * 1000 / 10000, 4), "backward_ms": 0})
+    return {"implementation": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "hidden_size": a.hidden_size, "seq_length": a.seq_length, "batch_size": a.batch_size, "parts": rows_out}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hidden_size", type=int, default=128)
@@ -227,11 +293,15 @@ def main():
     parser.add_argument("--threads", type=int, default=0, help="threads per rank (default: cores / ranks)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--port", type=int, default=29517)
+    parser.add_argument("--ops", action="store_true", help="profile the model's parts instead of training (1 rank)")
     a = parser.parse_args()
     if a.hidden_size % a.num_heads:
         parser.error(f"--hidden_size {a.hidden_size} must be a multiple of --num_heads {a.num_heads}")
     if a.threads <= 0:
         a.threads = max(1, os.cpu_count() // a.nproc)
+    if a.ops:
+        print(json.dumps(profile_ops(a)))
+        return
     context = mp.get_context("spawn")
     queue = context.SimpleQueue()
     if a.nproc == 1:

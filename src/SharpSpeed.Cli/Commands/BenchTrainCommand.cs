@@ -51,6 +51,10 @@ internal static class BenchTrainCommand
         DefaultValueFactory = _ => "auto",
     };
     private static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object (rank 0) instead of a summary line." };
+    private static readonly Option<bool> Ops = new("--ops")
+    {
+        Description = "Profile instead of training: forward and backward of each part of the model, two GEMMs, AdamW and the cost of one tiny op, at this shape (1 rank; medians of --steps runs).",
+    };
 
     public static Command Create()
     {
@@ -58,7 +62,7 @@ internal static class BenchTrainCommand
         {
             HiddenSize, NumLayers, NumHeads, IntermediateSize, VocabSize, SequenceLength, BatchSize, Steps, Warmup, ZeroStage, Threads,
             Bf16, OverlapComm, OffloadOptimizer, OffloadParam, ReduceBucketSize, PrefetchBucketSize, ParamPersistenceThreshold, MaxReuseDistance,
-            Backend, Json,
+            Backend, Json, Ops,
         };
         command.SetAction(parse =>
         {
@@ -104,6 +108,13 @@ internal static class BenchTrainCommand
             else
             {
                 RankThreads.Apply();
+            }
+            if (parse.GetValue(Ops))
+            {
+                error.WriteLine(HostAllocator.Configure());
+                var timings = ModuleProfile.Run(settings.Model, settings.BatchSize, settings.SequenceLength, settings.Steps);
+                PrintProfile(output, settings, timings, parse.GetValue(Json));
+                return 0;
             }
             using var group = ProcessGroups.Create(parse.GetValue(Backend)!);
             var result = TrainingBenchmark.Run(settings, group, line =>
@@ -187,6 +198,33 @@ internal static class BenchTrainCommand
             ["loss_first"] = Math.Round(r.FirstLoss, 5),
             ["loss_last"] = Math.Round(r.LastLoss, 5),
         }));
+    }
+
+    private static void PrintProfile(TextWriter output, TrainingBenchmarkSettings settings, IReadOnlyList<ModuleTiming> timings, bool json)
+    {
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["implementation"] = "sharpspeed",
+                ["threads"] = torch.get_num_threads(),
+                ["hidden_size"] = settings.Model.HiddenSize,
+                ["seq_length"] = settings.SequenceLength,
+                ["batch_size"] = settings.BatchSize,
+                ["parts"] = timings.Select(t => new Dictionary<string, object>
+                {
+                    ["part"] = t.Part,
+                    ["forward_ms"] = Math.Round(t.ForwardMs, 4),
+                    ["backward_ms"] = Math.Round(t.BackwardMs, 4),
+                }).ToList(),
+            }));
+            return;
+        }
+        output.WriteLine($"{"part",-52}{"forward ms",12}{"backward ms",13}");
+        foreach (var t in timings)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{t.Part,-52}{t.ForwardMs,12:F4}{t.BackwardMs,13:F4}"));
+        }
     }
 
     private static Option<int> Int(string name, string description, int defaultValue) =>

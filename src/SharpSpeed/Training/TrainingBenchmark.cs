@@ -26,6 +26,7 @@ public static class TrainingBenchmark
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(log);
         settings.Validate();
+        log(HostAllocator.Configure());
         var dtype = settings.Precision switch
         {
             TrainingPrecision.Bf16 => ScalarType.BFloat16,
