@@ -232,6 +232,8 @@ def profile_ops(a):
     tokens = rows - a.batch_size
     leaf = lambda: x.detach().requires_grad_(True)
     parts = [
+        ("whole model + loss, no engine", lambda: F.cross_entropy(model(ids)[:, :-1].reshape(-1, a.vocab_size),
+                                                                  ids[:, 1:].reshape(-1), reduction="sum") / tokens),
         ("embedding", lambda: model.embed_tokens(ids)),
         ("rmsnorm", lambda: layer.input_layernorm(leaf())),
         ("attention (projections + rotary + softmax)", lambda: layer.self_attn(leaf(), cos, sin, causal_mask)),

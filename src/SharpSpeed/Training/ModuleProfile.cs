@@ -10,7 +10,8 @@ namespace SharpSpeed.Training;
 public sealed record ModuleTiming(string Part, double ForwardMs, double BackwardMs);
 
 /// <summary>
-/// Where a training step's time goes, part by part. Each part of the model (embedding, RMSNorm, attention with its
+/// Where a training step's time goes, part by part. First the whole model with its loss, forward and backward,
+/// without the engine (what a step costs beyond it is the engine's). Then each part of the model (embedding, RMSNorm, attention with its
 /// projections, the MLP, the lm_head with cross-entropy) runs forward and backward alone, on the batch shape that
 /// <c>bench train</c> uses. Then come the plain GEMMs of a q_proj and a gate_proj, the AdamW step over the model's
 /// parameters, and the framework's own cost per operation (a 1-element add_). bench/pytorch_reference.py --ops times
@@ -45,8 +46,10 @@ public static class ModuleProfile
             using var qShaped = new LinearProjection("q", hidden, hidden, false, weights, seam);
             using var gateShaped = new LinearProjection("gate", hidden, config.IntermediateSize, false, weights, seam);
             var tokens = rows - batchSize;
+            using var model = LlamaForCausalLM.CreateRandom(config, seed: 7);
             return
             [
+                Time("whole model + loss, no engine", repeats, () => CausalLmLoss.SumOverTokens(model.Forward(ids), ids, tokens)),
                 Time("embedding", repeats, () => embedding.Forward(ids)),
                 Time("rmsnorm", repeats, () => norm.Forward(Leaf(activations))),
                 Time("attention (projections + rotary + SDPA)", repeats, () => attention.Forward(Leaf(activations), inputs)),
