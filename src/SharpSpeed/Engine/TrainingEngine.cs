@@ -44,6 +44,7 @@ public sealed partial class TrainingEngine : IDisposable
     private readonly GradientHooks _hooks;
     private readonly UnitGatherer? _gatherer;
     private readonly ParameterUse _use;
+    private readonly List<Parameter> _gradientViews = [];
     private long _appliedSteps;
 
     /// <param name="model">The model to train: its trainable parameters (already in the precision's dtype, all on one device), its seam and its backward.</param>
@@ -122,7 +123,19 @@ public sealed partial class TrainingEngine : IDisposable
             Layout, group, stage < 2 ? _gradients : null, stage > 0 ? _fp32Gradients : null, Ledger);
         _hooks = new GradientHooks(Layout, _reducer);
         var segmentOf = parameters.ToDictionary(p => (Tensor)p.Parameter, p => Layout.IndexOf(p.Name), (IEqualityComparer<Tensor>)ReferenceEqualityComparer.Instance);
-        if (stage < 3)
+        if (stage == 0 && group.WorldSize == 1)
+        {
+            // Nothing to communicate, so no hooks: each .grad is a view of the flat gradient buffer (torch DDP's
+            // gradient_as_bucket_view) and autograd accumulates into it in place. Tiny model: backward 26.5 -> 23 ms.
+            _use = new ParameterUse();
+            foreach (var (name, parameter) in parameters)
+            {
+                using var view = _gradients!.View(name);
+                parameter.grad = view;
+                _gradientViews.Add(parameter);
+            }
+        }
+        else if (stage < 3)
         {
             _use = new HookedParameterUse(segmentOf.ToDictionary(p => p.Key, p => new HookTarget(_hooks, p.Value), segmentOf.Comparer));
         }
@@ -279,6 +292,10 @@ public sealed partial class TrainingEngine : IDisposable
     public void Dispose()
     {
         _model.Seam.Remove(_use);
+        foreach (var parameter in _gradientViews.Where(p => !p.IsInvalid))
+        {
+            parameter.grad = null;
+        }
         _gatherer?.Dispose();
         _reducer.Dispose();
         _optimizer.Dispose();
