@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -72,6 +73,11 @@ public sealed class HeldScalarAnalyzer : DiagnosticAnalyzer
         {
             Report(context, $"'{invocation.Syntax}' passed on without a local");
         }
+        else if (HidesAScalar.Contains((invocation.TargetMethod.ContainingType?.ToDisplayString() ?? "", invocation.TargetMethod.Name))
+                 && !invocation.TargetMethod.Parameters.Any(p => IsScalar(p.Type)))
+        {
+            Report(context, $"'{invocation.Syntax}' (TorchSharp makes a Scalar inside it)");
+        }
         else if (invocation.TargetMethod.ContainingType?.ToDisplayString() == "TorchSharp.TensorExtensionMethods"
             && invocation.TargetMethod.Parameters.Length == 1 && IsTensor(invocation.TargetMethod.Parameters[0].Type)
             && (IsNumber(invocation.Type) || invocation.TargetMethod.Name.StartsWith("ToComplex", System.StringComparison.Ordinal)
@@ -80,6 +86,16 @@ public sealed class HeldScalarAnalyzer : DiagnosticAnalyzer
             Report(context, $"'{invocation.Syntax}' (use item<T>())");
         }
     }
+
+    /// <summary>TorchSharp methods that turn a number into a Scalar inside, out of reach of the caller's local.</summary>
+    private static readonly HashSet<(string Type, string Method)> HidesAScalar =
+    [
+        ("TorchSharp.torch.Tensor", "square"),
+        ("TorchSharp.torch.Tensor", "celu"),
+        ("TorchSharp.torch.Tensor", "celu_"),
+        ("TorchSharp.torch.linalg", "vector_norm"),
+        ("TorchSharp.torch.linalg", "matrix_norm"),
+    ];
 
     private static void Report(OperationAnalysisContext context, string what) =>
         context.ReportDiagnostic(Diagnostic.Create(Rule, context.Operation.Syntax.GetLocation(), what));

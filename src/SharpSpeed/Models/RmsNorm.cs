@@ -26,7 +26,7 @@ public sealed class RmsNorm : nn.Module
         var inputType = input.dtype;
         var hidden = input.to(ScalarType.Float32);
         using var epsilon = _eps.ToScalar();
-        var variance = hidden.square().mean([-1], keepdim: true);
+        var variance = hidden.mul(hidden).mean([-1], keepdim: true);
         hidden = hidden * rsqrt(variance.add(epsilon));
         return _seam.Current.Scale(hidden.to(inputType), _weight);
     }

@@ -17,6 +17,8 @@ public sealed class HeldScalarAnalyzerTests
     [InlineData("var r = t.mul(2.0.ToScalar());")]
     [InlineData("var r = t.ToSingle();")]
     [InlineData("var r = (float)t;")]
+    [InlineData("var r = t.square();")]
+    [InlineData("var r = linalg.vector_norm(t);")]
     public void AScalarOnlyTheCollectorOwnsIsAnError(string statements) =>
         Assert.Equal(["SS0001"], Analyze(statements));
 
@@ -25,6 +27,7 @@ public sealed class HeldScalarAnalyzerTests
     [InlineData("using var two = 2.ToScalar(); t.div_(two);")]
     [InlineData("var r = t.item<float>();")]
     [InlineData("var r = t * t;")]
+    [InlineData("var r = t.norm(0);")]
     public void AHeldScalarPasses(string statements) =>
         Assert.Empty(Analyze(statements));
 

@@ -42,10 +42,12 @@ public sealed class AttentionVariantsTests(ITestOutputHelper output)
         var start = randn(1, 6, config.HiddenSize);
 
         var direct = start.clone().requires_grad_(true);
-        layer.Forward(direct, inputs).square().sum().backward();
+        using var directOut = layer.Forward(direct, inputs);
+        directOut.mul(directOut).sum().backward();
         var viaCheckpoint = start.clone().requires_grad_(true);
         var failures = new BackwardFailures();
-        failures.Backward(ActivationCheckpoint.Run(layer, viaCheckpoint, inputs, failures).square().sum());
+        using var checkpointOut = ActivationCheckpoint.Run(layer, viaCheckpoint, inputs, failures);
+        failures.Backward(checkpointOut.mul(checkpointOut).sum());
         Assert.True(direct.grad!.eq(viaCheckpoint.grad!).all().item<bool>());
 
         // A recomputation that fails (its rotary table is gone) surfaces as an exception, not a process abort.

@@ -22,8 +22,8 @@ internal static class GradientNorm
         using var scope = NewDisposeScope();
         var length = flat.NumberOfElements;
         var rows = length / RowLength;
-        var norms = linalg.vector_norm(flat.narrow(0, 0, rows * RowLength).view(rows, RowLength), dims: [1]);
-        var tail = linalg.vector_norm(flat.narrow(0, rows * RowLength, length - rows * RowLength)).reshape(1);
+        var norms = flat.narrow(0, 0, rows * RowLength).view(rows, RowLength).norm(1);
+        var tail = flat.narrow(0, rows * RowLength, length - rows * RowLength).norm().reshape(1);
         var wide = cat([norms, tail]).to(ScalarType.Float64);
         return wide.mul_(wide).sum().to(ScalarType.Float32).reshape(1).MoveToOuterDisposeScope();
     }
