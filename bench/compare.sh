@@ -53,16 +53,11 @@ best() { # best tokens/s of the JSON lines in file $1, and that line
   "$python" -c 'import json,sys; rows=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(json.dumps(max(rows, key=lambda r: r["tokens_per_s"])))' "$1"
 }
 
-shape_flags() { # the model and batch of a named shape; both programs take the same flags
-  case "$1" in
-    tiny) echo "--hidden_size 128 --num_layers 2 --num_heads 4 --intermediate_size 512 --vocab_size 512 --seq_length 128 --batch_size 4" ;;
-    medium) echo "--hidden_size 256 --num_layers 4 --num_heads 4 --intermediate_size 688 --vocab_size 4096 --seq_length 256 --batch_size 4" ;;
-    *) echo "compare.sh: unknown shape '$1' (tiny, medium)" >&2; exit 2 ;;
-  esac
-}
+. bench/shapes.sh
 
 for shape in $shapes; do
-  read -r -a common <<<"--steps $steps --warmup $warmup $(shape_flags "$shape")"
+  flags="$(shape_flags "$shape")" || exit 2
+  read -r -a common <<<"--steps $steps --warmup $warmup $flags"
   for ranks in 1 2; do
     threads=$(( cores / ranks )); [ "$threads" -lt 1 ] && threads=1
     ours="bench/results/sharpspeed-$shape-${ranks}rank.jsonl" theirs="bench/results/pytorch-$shape-${ranks}rank.jsonl"

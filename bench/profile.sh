@@ -20,13 +20,10 @@ export OMP_WAIT_POLICY=PASSIVE
 openblas="$root/.cache/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread"
 [ -f "$openblas/libblas.so.3" ] || echo "profile.sh: no OpenBLAS in .cache/openblas (run bench/compare.sh once); PyTorch uses the system BLAS" >&2
 ./sharpspeed --help >/dev/null
+. bench/shapes.sh
 mkdir -p bench/results
 for shape in $shapes; do
-  case "$shape" in
-    tiny) flags="--hidden_size 128 --num_layers 2 --num_heads 4 --intermediate_size 512 --vocab_size 512 --seq_length 128 --batch_size 4" ;;
-    medium) flags="--hidden_size 256 --num_layers 4 --num_heads 4 --intermediate_size 688 --vocab_size 4096 --seq_length 256 --batch_size 4" ;;
-    *) echo "profile.sh: unknown shape '$shape' (tiny, medium)" >&2; exit 2 ;;
-  esac
+  flags="$(shape_flags "$shape")" || exit 2
   read -r -a common <<<"--steps $repeats $flags"
   ./sharpspeed bench train --ops --json --threads "$threads" "${common[@]}" >"bench/results/ops-sharpspeed-$shape.json"
   LD_LIBRARY_PATH="$openblas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_NUM_THREADS="$threads" \
