@@ -18,6 +18,12 @@ internal static class EngineLayout
     public static (List<(string Name, IEnumerable<(string Name, long[] Shape)> Parameters)> Units, Dictionary<int, int> UnitOfModelUnit, int? PersistentUnit)
         Units(IReadOnlyList<ParameterUnit> units, TrainingEngineOptions options)
     {
+        if (options.ZeroStage == 0)
+        {
+            List<(string, IEnumerable<(string, long[])>)> whole =
+                [("model", units.SelectMany(u => u.Parameters).Select(p => (p.Name, p.Parameter.shape)).ToList())];
+            return (whole, units.ToDictionary(u => u.Index, _ => 0), null);
+        }
         var threshold = options.ZeroStage == 3 ? options.Stage3.ParamPersistenceThreshold : 0;
         bool Persistent((string Name, TorchSharp.Modules.Parameter Parameter) p) => p.Parameter.numel() < threshold;
         var layoutUnits = new List<(string, IEnumerable<(string, long[])>)>();
@@ -28,15 +34,6 @@ internal static class EngineLayout
         {
             persistentUnit = layoutUnits.Count;
             layoutUnits.Add(("persistent", persistent.Select(p => (p.Name, p.Parameter.shape)).ToList()));
-        }
-        if (options.ZeroStage == 0)
-        {
-            foreach (var unit in units)
-            {
-                unitOfModelUnit[unit.Index] = 0;
-            }
-            layoutUnits.Add(("model", units.SelectMany(u => u.Parameters).Select(p => (p.Name, p.Parameter.shape)).ToList()));
-            return (layoutUnits, unitOfModelUnit, persistentUnit);
         }
         foreach (var unit in units)
         {

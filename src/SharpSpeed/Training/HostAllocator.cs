@@ -25,7 +25,7 @@ public static partial class HostAllocator
     private const int MmapThreshold = 32 << 20;
     private const int TrimThreshold = 1 << 30;
 
-    /// <summary>Applies the settings once; returns the line that says what is in use.</summary>
+    /// <summary>Applies the settings (again is harmless); returns the line that says what is in use.</summary>
     public static string Configure()
     {
         if (!OperatingSystem.IsLinux())

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SharpSpeed.Engine.Flat;
 using SharpSpeed.Engine.Optim;
 using SharpSpeed.Models;
 using TorchSharp;
@@ -29,7 +30,8 @@ public static class ModuleProfile
         using var weights = new RandomWeights(0.02, seed: 7);
         var hidden = config.HiddenSize;
         var rows = (long)batchSize * sequenceLength;
-        using var ids = randint(config.VocabSize, [batchSize, sequenceLength], dtype: ScalarType.Int64, generator: new Generator(11));
+        using var generator = new Generator(11);
+        using var ids = randint(config.VocabSize, [batchSize, sequenceLength], dtype: ScalarType.Int64, generator: generator);
         using var activations = randn(batchSize, sequenceLength, hidden);
         using var rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
         using var positions = AttentionMasks.Positions(0, sequenceLength, CPU).unsqueeze(0);
@@ -91,7 +93,7 @@ public static class ModuleProfile
     private static ModuleTiming TimeAdamW(long parameters, int repeats)
     {
         using var scope = NewDisposeScope();
-        var layout = Engine.Flat.FlatLayout.Create([("all", [parameters])]);
+        var layout = FlatLayout.Create([("all", [parameters])]);
         using var optimizer = new FlatAdamW(OptimizerRange.Whole(layout, _ => false), new AdamWOptions());
         var weights = randn(parameters);
         var gradients = randn(parameters);

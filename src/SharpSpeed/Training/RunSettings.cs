@@ -81,20 +81,8 @@ public sealed record RunSettings(
                 LoggingSteps = args.LoggingSteps,
             };
         }
-        var hf = new HfTrainingValues
+        var hf = new HfTrainingValues(args)
         {
-            LearningRate = args.LearningRate,
-            AdamBeta1 = args.AdamBeta1,
-            AdamBeta2 = args.AdamBeta2,
-            AdamEpsilon = args.AdamEpsilon,
-            WeightDecay = args.WeightDecay,
-            PerDeviceTrainBatchSize = args.PerDeviceTrainBatchSize,
-            GradientAccumulationSteps = args.GradientAccumulationSteps,
-            MaxGradNorm = args.MaxGradNorm,
-            Fp16 = args.Fp16,
-            Bf16 = args.Bf16,
-            WarmupSteps = checked((int)args.WarmupSteps),
-            WarmupRatio = args.WarmupRatio,
             TotalTrainingSteps = totalSteps ?? 1,
             HiddenSize = hiddenSize,
             ExplicitArguments = totalSteps is null ? givenFlags.Except(DependOnTotalSteps).ToHashSet() : givenFlags,

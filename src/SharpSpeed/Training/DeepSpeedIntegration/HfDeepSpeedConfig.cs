@@ -65,7 +65,7 @@ public static class HfDeepSpeedConfig
     {
         var added = new Dictionary<string, HfValue>(StringComparer.Ordinal);
         var taken = new List<string>();
-        long micro = trainer.PerDeviceTrainBatchSize, accumulation = trainer.GradientAccumulationSteps;
+        long micro = trainer.Arguments.PerDeviceTrainBatchSize, accumulation = trainer.Arguments.GradientAccumulationSteps;
         if (!IsGiven(file.Root, "train_micro_batch_size_per_gpu"))
         {
             added["train_micro_batch_size_per_gpu"] = new HfValue.Whole(micro);

@@ -3,41 +3,30 @@ using SharpSpeed.Engine.Schedules;
 namespace SharpSpeed.Training.DeepSpeedIntegration;
 
 /// <summary>
-/// The TrainingArguments values HF's DeepSpeed integration copies into <c>"auto"</c> entries of a DeepSpeed config
-/// (HfTrainerDeepSpeedConfig.trainer_config_process / trainer_config_finalize). Defaults are TrainingArguments'.
+/// What HF's DeepSpeed integration fills <c>"auto"</c> entries of a DeepSpeed config from
+/// (HfTrainerDeepSpeedConfig.trainer_config_process / trainer_config_finalize): the run's training arguments, and
+/// what only the run knows, its step count and the model's hidden size.
 /// </summary>
-/// <param name="ExplicitArguments">
-/// HF argument names the user actually passed. A DeepSpeed value that differs from an HF value is an error (as HF
-/// raises it) only for these; for arguments left at their defaults the DeepSpeed file wins. Null means every argument
-/// counts as given, which is HF's own strict behaviour.
-/// </param>
-public sealed record HfTrainingValues
+/// <param name="Arguments">The training arguments (their defaults are HF's).</param>
+public sealed record HfTrainingValues(TrainingArguments Arguments)
 {
-    public double LearningRate { get; init; } = 5e-5;
-    public double AdamBeta1 { get; init; } = 0.9;
-    public double AdamBeta2 { get; init; } = 0.999;
-    public double AdamEpsilon { get; init; } = 1e-8;
-    public double WeightDecay { get; init; }
-    public int PerDeviceTrainBatchSize { get; init; } = 8;
-    public int GradientAccumulationSteps { get; init; } = 1;
-    public double MaxGradNorm { get; init; } = 1.0;
-    public bool Fp16 { get; init; }
-    public bool Bf16 { get; init; }
-    public int WarmupSteps { get; init; }
-    public double WarmupRatio { get; init; }
-
     /// <summary>Optimizer steps of the whole run; needed only when a scheduler's total_num_steps / warmup_num_steps is "auto".</summary>
     public long? TotalTrainingSteps { get; init; }
 
     /// <summary>The model's hidden size; needed only when zero_optimization.reduce_bucket_size is "auto" (HF fills hidden^2).</summary>
     public int? HiddenSize { get; init; }
 
+    /// <summary>
+    /// HF argument names the user actually passed. A DeepSpeed value that differs from an HF value is an error (as HF
+    /// raises it) only for these; for arguments left at their defaults the DeepSpeed file wins. Null means every argument
+    /// counts as given, which is HF's own strict behaviour.
+    /// </summary>
     public IReadOnlySet<string>? ExplicitArguments { get; init; }
 
     /// <summary>HF's TrainingArguments.get_warmup_steps for the run.</summary>
     internal long? ResolvedWarmupSteps =>
-        WarmupSteps > 0 ? WarmupSteps
-        : TotalTrainingSteps is { } total ? HuggingFaceSchedule.ResolveWarmupSteps(0, WarmupRatio, total)
+        Arguments.WarmupSteps > 0 ? Arguments.WarmupSteps
+        : TotalTrainingSteps is { } total ? HuggingFaceSchedule.ResolveWarmupSteps(0, Arguments.WarmupRatio, total)
         : null;
 
     /// <summary>Whether the user gave the argument behind an HF name; HF's computed names depend on the arguments they are computed from.</summary>

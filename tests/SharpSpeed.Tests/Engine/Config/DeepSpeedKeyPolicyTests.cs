@@ -1,4 +1,5 @@
 using SharpSpeed.Engine.Config;
+using SharpSpeed.Training;
 using SharpSpeed.Training.DeepSpeedIntegration;
 using SharpSpeed.Engine.Precision;
 
@@ -27,11 +28,11 @@ public sealed class DeepSpeedKeyPolicyTests
     private static readonly HashSet<string> SeedFlags =
         ["per_device_train_batch_size", "gradient_accumulation_steps", "fp16", "deepspeed", "learning_rate"];
 
-    private static HfTrainingValues SeedTrainer => new()
-    {
-        PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 4, Fp16 = true, LearningRate = 2e-5,
-        HiddenSize = 4096, ExplicitArguments = SeedFlags,
-    };
+    private static HfTrainingValues SeedTrainer =>
+        new(new TrainingArguments { PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 4, Fp16 = true, LearningRate = 2e-5 })
+        {
+            HiddenSize = 4096, ExplicitArguments = SeedFlags,
+        };
 
     [Fact]
     public void SeedConfigTakesItsBatchSizesFromTheFlagsAndSaysSo()
@@ -144,7 +145,12 @@ public sealed class DeepSpeedKeyPolicyTests
     [Fact]
     public void ARealWorldConfigIsAcceptedWithOneLinePerKeyThatHasNoEffect()
     {
-        var trainer = SeedTrainer with { Bf16 = true, Fp16 = false, TotalTrainingSteps = 100, WarmupRatio = 0.1, HiddenSize = 64 };
+        var trainer = SeedTrainer with
+        {
+            Arguments = SeedTrainer.Arguments with { Bf16 = true, Fp16 = false, WarmupRatio = 0.1 },
+            TotalTrainingSteps = 100,
+            HiddenSize = 64,
+        };
         var config = HfDeepSpeedConfig.Parse(DeepSpeedFile.FromJson("ds_config.json", RealWorldConfig), 2, trainer);
 
         Assert.Equal(new MonitorConfig("logs/tb", "sft"), config.TensorBoard);

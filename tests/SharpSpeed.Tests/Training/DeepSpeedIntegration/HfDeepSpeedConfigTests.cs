@@ -1,5 +1,6 @@
 using SharpSpeed.Engine.Config;
 using SharpSpeed.Engine.Precision;
+using SharpSpeed.Training;
 using SharpSpeed.Training.DeepSpeedIntegration;
 
 namespace SharpSpeed.Tests.Training.DeepSpeedIntegration;
@@ -35,11 +36,13 @@ public sealed class HfDeepSpeedConfigTests
         }
         """;
 
-    private static readonly HfTrainingValues Trainer = new()
+    private static readonly HfTrainingValues Trainer = new(new TrainingArguments
     {
         LearningRate = 3e-4, AdamBeta1 = 0.9, AdamBeta2 = 0.95, AdamEpsilon = 1e-6, WeightDecay = 0.1,
-        PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 4, MaxGradNorm = 0.5, Bf16 = true,
-        WarmupRatio = 0.1, TotalTrainingSteps = 1001, HiddenSize = 128,
+        PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 4, MaxGradNorm = 0.5, Bf16 = true, WarmupRatio = 0.1,
+    })
+    {
+        TotalTrainingSteps = 1001, HiddenSize = 128,
     };
 
     [Fact]
@@ -64,7 +67,7 @@ public sealed class HfDeepSpeedConfigTests
     public void MismatchWithAGivenArgumentIsAnErrorButTheFileWinsOverDefaults()
     {
         const string json = """{ "train_batch_size": 8, "optimizer": { "type": "AdamW", "params": { "lr": 3e-4 } } }""";
-        var strict = new HfTrainingValues { LearningRate = 1e-4, PerDeviceTrainBatchSize = 8 };
+        var strict = new HfTrainingValues(new TrainingArguments { LearningRate = 1e-4, PerDeviceTrainBatchSize = 8 });
         Assert.Equal("ds_config.json: values that mismatch the training arguments: ds optimizer.params.lr=0.0003 vs hf " +
                      "learning_rate=0.0001 (the easiest fix is to set these DeepSpeed values to \"auto\")",
             Error(json, 1, strict));
