@@ -112,6 +112,7 @@ internal static class BenchTrainCommand
             if (parse.GetValue(Ops))
             {
                 error.WriteLine(HostAllocator.Configure());
+                error.WriteLine(JitMode.Describe());
                 var timings = ModuleProfile.Run(settings.Model, settings.BatchSize, settings.SequenceLength, settings.Steps);
                 PrintProfile(output, settings, timings, parse.GetValue(Json));
                 return 0;

@@ -101,6 +101,7 @@ public sealed class Trainer
         Say($"sharpspeed train: {group.WorldSize} rank(s) [{group.Backend}], {threads} thread(s) per rank; model {modelName}, " +
             $"{model.Config.ParameterCount():N0} parameters, {provisional.Precision}");
         Say(allocator);
+        Say(JitMode.Describe());
 
         using var data = TrainingData.Load(_args, tokenizerPath, provisional.MicroBatchSize, group.Rank, group.WorldSize, Say);
         var microPerEpoch = data.Sampler.BatchesPerEpoch;

@@ -27,6 +27,7 @@ public static class TrainingBenchmark
         ArgumentNullException.ThrowIfNull(log);
         settings.Validate();
         log(HostAllocator.Configure());
+        log(JitMode.Describe());
         var dtype = settings.Precision switch
         {
             TrainingPrecision.Bf16 => ScalarType.BFloat16,
