@@ -44,8 +44,8 @@ public sealed class LlamaAttention : nn.Module
         var query = _query.Forward(x).view(batch, length, _heads, _headDim).transpose(1, 2);
         var key = _key.Forward(x).view(batch, length, _keyValueHeads, _headDim).transpose(1, 2);
         var value = _value.Forward(x).view(batch, length, _keyValueHeads, _headDim).transpose(1, 2);
-        query = RotaryEmbedding.Apply(query, inputs.Cos, inputs.Sin);
-        key = RotaryEmbedding.Apply(key, inputs.Cos, inputs.Sin);
+        query = RotaryEmbedding.Apply(query, inputs.Cos, inputs.SignedSin);
+        key = RotaryEmbedding.Apply(key, inputs.Cos, inputs.SignedSin);
         if (inputs.Cache is { } cache)
         {
             (key, value) = cache.Append(_layerIndex, key, value);

@@ -50,9 +50,9 @@ public sealed class LlamaModel : nn.Module
         {
             hidden = _embedTokens.Forward(inputIds);
         }
-        var (cos, sin) = _rotary.Tables(positionIds.to(device), hidden.dtype);
+        var (cos, signedSin) = _rotary.Tables(positionIds.to(device), hidden.dtype);
         var mask = AttentionMasks.Build(batch, length, past, attentionMask, segmentIds, _config.SlidingWindow, device);
-        var inputs = new AttentionInputs(cos, sin, mask, IsCausal: mask is null && past == 0, cache);
+        var inputs = new AttentionInputs(cos, signedSin, mask, IsCausal: mask is null && past == 0, cache);
         var checkpoint = GradientCheckpointing && is_grad_enabled() && cache is null;
         foreach (var layer in _layers)
         {

@@ -50,28 +50,26 @@ public sealed class RotaryEmbedding : IDisposable
         return where(isMedium, smoothed, scaled);
     }
 
-    /// <summary>cos and sin tables of shape [batch, seq, head_dim] for the given positions, in <paramref name="dtype"/>.</summary>
-    public (Tensor Cos, Tensor Sin) Tables(Tensor positionIds, ScalarType dtype)
+    /// <summary>
+    /// cos and sign-folded sin tables of shape [batch, seq, head_dim] for the given positions, in <paramref name="dtype"/>.
+    /// The sin table's first half is negated: HF's rotate_half(x) · sin is then roll(x, head_dim / 2) · signed sin,
+    /// the same products to the bit (only signs move), with one roll instead of two slices, a negation and a cat.
+    /// </summary>
+    public (Tensor Cos, Tensor SignedSin) Tables(Tensor positionIds, ScalarType dtype)
     {
         var angles = positionIds.to(ScalarType.Float32).unsqueeze(-1) * _inverseFrequencies.to(positionIds.device);
-        var doubled = cat([angles, angles], -1);
-        return (doubled.cos().to(dtype), doubled.sin().to(dtype));
+        var sin = angles.sin();
+        return (cat([angles, angles], -1).cos().to(dtype), cat([sin.neg(), sin], -1).to(dtype));
     }
 
-    /// <summary>Rotates q or k of shape [batch, heads, seq, head_dim] by tables from <see cref="Tables"/>.</summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    /// <summary>
+    /// Rotates q or k of shape [batch, heads, seq, head_dim] by tables from <see cref="Tables"/>: x · cos +
+    /// rotate_half(x) · sin. Backward is then a roll and two products, where slicing made zero-filled copies.
+    /// </summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin)
     {
-        var c = cos.unsqueeze(1);
-        var s = sin.unsqueeze(1);
-        return x * c + RotateHalf(x) * s;
-    }
-
-    private static Tensor RotateHalf(Tensor x)
-    {
-        var half = x.shape[^1] / 2;
-        var first = x.narrow(-1, 0, half);
-        var second = x.narrow(-1, half, half);
-        return cat([-second, first], -1);
+        var rotated = x.roll(x.shape[^1] / 2, -1);
+        return x.mul(cos.unsqueeze(1)).add_(rotated.mul_(signedSin.unsqueeze(1)));
     }
 
     public void Dispose() => _inverseFrequencies.Dispose();

@@ -35,11 +35,11 @@ public static class ModuleProfile
         using var activations = randn(batchSize, sequenceLength, hidden);
         using var rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
         using var positions = AttentionMasks.Positions(0, sequenceLength, CPU).unsqueeze(0);
-        var (cos, sin) = rotary.Tables(positions, ScalarType.Float32);
+        var (cos, signedSin) = rotary.Tables(positions, ScalarType.Float32);
         using (cos)
-        using (sin)
+        using (signedSin)
         {
-            var inputs = new AttentionInputs(cos, sin, Mask: null, IsCausal: true, Cache: null);
+            var inputs = new AttentionInputs(cos, signedSin, Mask: null, IsCausal: true, Cache: null);
             using var embedding = new TokenEmbedding("embed_tokens", config.VocabSize, hidden, weights, seam);
             using var norm = new RmsNorm("norm", hidden, config.RmsNormEps, weights, seam);
             using var attention = new LlamaAttention("self_attn", 0, config, weights, seam);

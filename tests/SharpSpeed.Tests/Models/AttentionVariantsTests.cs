@@ -37,8 +37,8 @@ public sealed class AttentionVariantsTests(ITestOutputHelper output)
         using var layer = new LlamaDecoderLayer("model.layers.0", 0, config, weights, new ParameterSeam());
         using var rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
         using var scope = NewDisposeScope();
-        var (cos, sin) = rotary.Tables(AttentionMasks.Positions(0, 6, CPU).unsqueeze(0), ScalarType.Float32);
-        var inputs = new AttentionInputs(cos, sin, Mask: null, IsCausal: true, Cache: null);
+        var (cos, signedSin) = rotary.Tables(AttentionMasks.Positions(0, 6, CPU).unsqueeze(0), ScalarType.Float32);
+        var inputs = new AttentionInputs(cos, signedSin, Mask: null, IsCausal: true, Cache: null);
         var start = randn(1, 6, config.HiddenSize);
 
         var direct = start.clone().requires_grad_(true);
