@@ -26,7 +26,11 @@ if ! OMP_WAIT_POLICY=PASSIVE "$python" -c 'import torch' 2>/dev/null; then
   echo "compare.sh: $python cannot import torch: apt-get install -y python3-torch python3-numpy" >&2
   exit 2
 fi
-export OMP_WAIT_POLICY=PASSIVE
+# Each program waits for work the way it runs fastest here. PyTorch: OMP_WAIT_POLICY=PASSIVE (its OpenBLAS threads
+# and OpenMP threads fight when either spins: tiny 1 x 2 gave 14,600-15,000 tokens/s PASSIVE, 6,500-12,600 with
+# GOMP_SPINCOUNT=20000, 4,400-6,200 with libgomp's default). SharpSpeed: its own default, a bounded spin
+# (Training/OpenMpWaiting.cs), so the variable is not set for it.
+unset OMP_WAIT_POLICY GOMP_SPINCOUNT
 
 # Debian's torch calls whatever libblas.so.3 the system selects; the default is the netlib reference BLAS, ~15x slower
 # at matmuls than a tuned one, which would make PyTorch look far slower than it is. OpenBLAS is unpacked from Debian's
@@ -68,7 +72,7 @@ for shape in $shapes; do
       else
         ./sharpspeed launch --nproc_per_node "$ranks" bench train --json "${common[@]}" >>"$ours"
       fi
-      LD_LIBRARY_PATH="$openblas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_NUM_THREADS="$threads" \
+      OMP_WAIT_POLICY=PASSIVE LD_LIBRARY_PATH="$openblas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_NUM_THREADS="$threads" \
         "$python" bench/pytorch_reference.py --nproc "$ranks" --threads "$threads" "${common[@]}" >>"$theirs"
     done
     best "$ours" >"bench/results/sharpspeed-$shape-${ranks}rank.best.json"
@@ -81,6 +85,7 @@ import json, sys
 blas, repeats, shapes = sys.argv[1], sys.argv[2], sys.argv[3:]
 load = open("/proc/loadavg").read().split()[:3]
 print(f"# best of {repeats} runs per row; fp32, AdamW; PyTorch: Debian torch with {blas}; load average now {' '.join(load)}")
+print("# OpenMP waiting: PyTorch OMP_WAIT_POLICY=PASSIVE (its fastest here), SharpSpeed its own bounded spin (GOMP_SPINCOUNT 10,000)")
 print("# peak RSS: rank 0's resident high-water mark (the whole process: runtime, libraries, model, activations)")
 for shape in shapes:
     s = json.load(open(f"bench/results/sharpspeed-{shape}-1rank.best.json"))

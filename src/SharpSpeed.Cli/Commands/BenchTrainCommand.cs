@@ -113,6 +113,7 @@ internal static class BenchTrainCommand
             {
                 error.WriteLine(HostAllocator.Configure());
                 error.WriteLine(JitMode.Describe());
+                error.WriteLine(OpenMpWaiting.Describe());
                 var timings = ModuleProfile.Run(settings.Model, settings.BatchSize, settings.SequenceLength, settings.Steps);
                 PrintProfile(output, settings, timings, parse.GetValue(Json));
                 return 0;

@@ -102,6 +102,7 @@ public sealed class Trainer
             $"{model.Config.ParameterCount():N0} parameters, {provisional.Precision}");
         Say(allocator);
         Say(JitMode.Describe());
+        Say(OpenMpWaiting.Describe());
 
         using var data = TrainingData.Load(_args, tokenizerPath, provisional.MicroBatchSize, group.Rank, group.WorldSize, Say);
         var microPerEpoch = data.Sampler.BatchesPerEpoch;

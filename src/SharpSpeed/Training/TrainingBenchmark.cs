@@ -28,6 +28,7 @@ public static class TrainingBenchmark
         settings.Validate();
         log(HostAllocator.Configure());
         log(JitMode.Describe());
+        log(OpenMpWaiting.Describe());
         var dtype = settings.Precision switch
         {
             TrainingPrecision.Bf16 => ScalarType.BFloat16,

@@ -16,15 +16,15 @@ public sealed class MpirunCommandTests
     {
         var command = MpirunCommand.Plan(new LaunchRequest(Train) { NprocPerNode = 3 }, Machine(2, root: true));
         Assert.Equal(
-            ["--allow-run-as-root", "--oversubscribe", "-np", "3", "--bind-to", "none", "-x", "TERM", "-x", "OMP_WAIT_POLICY",
-             "-x", "OMP_NUM_THREADS", "-x", "SHARPSPEED_NUM_THREADS", "-x", "MASTER_ADDR", "-x", "MASTER_PORT",
+            ["--allow-run-as-root", "--oversubscribe", "-np", "3", "--bind-to", "none", "-x", "TERM", "-x", "OMP_NUM_THREADS", "-x", "SHARPSPEED_NUM_THREADS", "-x", "MASTER_ADDR", "-x", "MASTER_PORT",
              "dotnet", "cli.dll", "train", "--max_steps", "10"],
             command.Arguments);
         Assert.Equal(3, command.WorldSize);
         Assert.Equal("1", command.Environment["SHARPSPEED_NUM_THREADS"]);
         Assert.Equal("1", command.Environment["OMP_NUM_THREADS"]);
         Assert.Equal("dumb", command.Environment["TERM"]);
-        Assert.Equal("PASSIVE", command.Environment["OMP_WAIT_POLICY"]);
+        Assert.False(command.Environment.ContainsKey("OMP_WAIT_POLICY")); // each rank sets its bounded spin itself
+        Assert.False(command.Environment.ContainsKey("GOMP_SPINCOUNT"));
         Assert.Equal("self,vader", command.Environment["OMPI_MCA_btl"]);
         Assert.Equal("none", command.Environment["OMPI_MCA_btl_vader_single_copy_mechanism"]);
     }
@@ -44,9 +44,12 @@ public sealed class MpirunCommandTests
     {
         var command = MpirunCommand.Plan(
             new LaunchRequest(Train) { NprocPerNode = 2 },
-            Machine(8, root: false, ("OMP_NUM_THREADS", "3"), ("OMPI_MCA_btl", "self,tcp"), ("OMP_WAIT_POLICY", "ACTIVE")));
+            Machine(8, root: false, ("OMP_NUM_THREADS", "3"), ("OMPI_MCA_btl", "self,tcp"), ("OMP_WAIT_POLICY", "ACTIVE"),
+                ("GOMP_SPINCOUNT", "500")));
         Assert.Equal(3, command.ThreadsPerRank);
         Assert.Equal("ACTIVE", command.Environment["OMP_WAIT_POLICY"]);
+        Assert.Equal("500", command.Environment["GOMP_SPINCOUNT"]);
+        Assert.Contains("GOMP_SPINCOUNT", command.Arguments);
         Assert.False(command.Environment.ContainsKey("OMPI_MCA_btl"));
     }
 

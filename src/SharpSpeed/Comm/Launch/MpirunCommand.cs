@@ -59,12 +59,19 @@ public sealed record MpirunCommand(
         var environment = new Dictionary<string, string>
         {
             ["TERM"] = "dumb", // .NET under mpirun writes terminal escape codes otherwise
-            ["OMP_WAIT_POLICY"] = machine.Variable("OMP_WAIT_POLICY") ?? "PASSIVE",
             ["OMP_NUM_THREADS"] = Text(threads),
             [ThreadsVariable] = Text(threads),
             ["MASTER_ADDR"] = request.MasterAddr,
             ["MASTER_PORT"] = Text(request.MasterPort),
         };
+        // Each rank sets OpenMP's bounded spin itself (Training.OpenMpWaiting); a user's own waiting settings reach every rank.
+        foreach (var name in (string[])["OMP_WAIT_POLICY", "GOMP_SPINCOUNT"])
+        {
+            if (machine.Variable(name) is { } value)
+            {
+                environment[name] = value;
+            }
+        }
         // Shared memory between the ranks of a node (and TCP between nodes); single-copy (CMA) needs ptrace
         // rights that containers seldom grant. A user's own OMPI_MCA_btl settings win.
         if (machine.Variable("OMPI_MCA_btl") is null)
