@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using SharpSpeed.Tests.Comm;
+using SharpSpeed.Tests.Cli;
 
 namespace SharpSpeed.Tests.Training;
 
@@ -28,23 +27,16 @@ public sealed class OpenMpWaitingTests
 
     private static async Task<string> RunCli(string? policy)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])[Path.Combine(AppContext.BaseDirectory, "SharpSpeed.Cli.dll"), .. OneStep])
+        var (exitCode, output, error) = await LaunchedCli.RunAsync(environment =>
         {
-            info.ArgumentList.Add(argument);
-        }
-        info.Environment.Remove("OMP_WAIT_POLICY");
-        info.Environment.Remove("GOMP_SPINCOUNT");
-        if (policy is not null)
-        {
-            info.Environment["OMP_WAIT_POLICY"] = policy;
-        }
-        using var process = Process.Start(info)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(MpiJob.Timeout);
-        await process.WaitForExitAsync(deadline.Token);
-        Assert.True(process.ExitCode == 0, await output + await error);
-        return await error;
+            environment.Remove("OMP_WAIT_POLICY");
+            environment.Remove("GOMP_SPINCOUNT");
+            if (policy is not null)
+            {
+                environment["OMP_WAIT_POLICY"] = policy;
+            }
+        }, OneStep);
+        Assert.True(exitCode == 0, output + error);
+        return error;
     }
 }
