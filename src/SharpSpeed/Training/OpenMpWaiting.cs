@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace SharpSpeed.Training;
@@ -38,12 +39,14 @@ public static partial class OpenMpWaiting
             _line = $"OpenMP waiting: as the environment sets it ({string.Join(", ", chosen)})";
             return;
         }
-        if (!OperatingSystem.IsLinux() || SetNativeVariable(SpinCountVariable, SpinCount.ToString(System.Globalization.CultureInfo.InvariantCulture), overwrite: 0) != 0)
+        var spins = SpinCount.ToString(CultureInfo.InvariantCulture);
+        if (!OperatingSystem.IsLinux() || SetNativeVariable(SpinCountVariable, spins, overwrite: 0) != 0)
         {
             _line = "OpenMP waiting: libgomp's defaults (the bounded spin could not be set on this platform)";
             return;
         }
-        _line = $"OpenMP waiting: workers spin {SpinCount:N0} iterations for the next operation, then sleep (GOMP_SPINCOUNT; OMP_WAIT_POLICY or GOMP_SPINCOUNT override)";
+        _line = string.Create(CultureInfo.InvariantCulture,
+            $"OpenMP waiting: workers spin {SpinCount:N0} iterations for the next operation, then sleep (GOMP_SPINCOUNT; OMP_WAIT_POLICY or GOMP_SPINCOUNT override)");
     }
 
     /// <summary>The line that says how OpenMP workers wait in this process.</summary>
