@@ -75,13 +75,15 @@ internal static class BenchCommCommand
                 var other => throw new ArgumentException($"--dtype {other}: use float32, bfloat16 or float16"),
             };
             RankThreads.Apply();
-            using var group = ProcessGroups.Create(parse.GetValue(Backend)!);
-            var results = CommBenchmark.Run(group, sizes, type, parse.GetValue(Warmup), parse.GetValue(Iterations));
-            if (group.Rank == 0)
+            return ProcessGroups.Create(parse.GetValue(Backend)!).RunAndDispose(group =>
             {
-                Print(output, group, parse.GetValue(DataType)!, results, parse.GetValue(Json));
-            }
-            return 0;
+                var results = CommBenchmark.Run(group, sizes, type, parse.GetValue(Warmup), parse.GetValue(Iterations));
+                if (group.Rank == 0)
+                {
+                    Print(output, group, parse.GetValue(DataType)!, results, parse.GetValue(Json));
+                }
+                return 0;
+            });
         });
         return command;
     }

@@ -118,19 +118,21 @@ internal static class BenchTrainCommand
                 PrintProfile(output, settings, timings, parse.GetValue(Json));
                 return 0;
             }
-            using var group = ProcessGroups.Create(parse.GetValue(Backend)!);
-            var result = TrainingBenchmark.Run(settings, group, line =>
+            return ProcessGroups.Create(parse.GetValue(Backend)!).RunAndDispose(group =>
             {
+                var result = TrainingBenchmark.Run(settings, group, line =>
+                {
+                    if (group.Rank == 0)
+                    {
+                        error.WriteLine(line);
+                    }
+                });
                 if (group.Rank == 0)
                 {
-                    error.WriteLine(line);
+                    Print(output, settings, group.Backend, result, parse.GetValue(Json));
                 }
+                return 0;
             });
-            if (group.Rank == 0)
-            {
-                Print(output, settings, group.Backend, result, parse.GetValue(Json));
-            }
-            return 0;
         });
         return command;
     }

@@ -64,6 +64,37 @@ public abstract class ProcessGroup : IDisposable
 
     public CommWork BarrierAsync() => StartBarrier(blocking: false);
 
+    /// <summary>
+    /// Marks this rank as failed, before it is disposed: disposing then skips the backend's collective shutdown.
+    /// MPI_Finalize waits for every rank, so a rank that failed while its peers wait in a collective it will never
+    /// reach would hang there; it must exit instead, which is what makes mpirun (and launch) end the whole job.
+    /// </summary>
+    public void Abandon() => Abandoned = true;
+
+    /// <summary>True once <see cref="Abandon"/> was called.</summary>
+    protected bool Abandoned { get; private set; }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with this group and disposes it; if <paramref name="body"/> throws, the group is
+    /// abandoned first (see <see cref="Abandon"/>), so the failure ends this process instead of hanging it.
+    /// </summary>
+    public T RunAndDispose<T>(Func<ProcessGroup, T> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        using (this)
+        {
+            try
+            {
+                return body(this);
+            }
+            catch
+            {
+                Abandon();
+                throw;
+            }
+        }
+    }
+
     public void Dispose()
     {
         Dispose(disposing: true);

@@ -39,7 +39,11 @@ public sealed class Trainer
         {
             throw new ArgumentException(string.Join("; ", problems));
         }
-        using var group = ProcessGroups.Create(_args.DdpBackend ?? "auto");
+        return ProcessGroups.Create(_args.DdpBackend ?? "auto").RunAndDispose(Run);
+    }
+
+    private TrainingOutcome Run(ProcessGroup group)
+    {
         var isMain = group.Rank == 0;
         void Say(string message)
         {

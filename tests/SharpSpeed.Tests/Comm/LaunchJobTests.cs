@@ -112,6 +112,27 @@ public sealed class LaunchJobTests
     }
 
     [Fact]
+    public void ARankThatThrowsWhileItsPeersWaitEndsTheJob()
+    {
+        // Before ProcessGroup.Abandon the failing rank hung in MPI_Finalize, waiting for peers that waited for it.
+        var directory = Directory.CreateTempSubdirectory("sharpspeed-launch-").FullName;
+        try
+        {
+            var (exitCode, output) = MpiJob.RunToEnd(CliProcess(
+                "launch", "--nproc_per_node", "3", "--no_python", "dotnet", MpiJob.WorkerDll, "failing-rank", directory),
+                TimeSpan.FromSeconds(90));
+            Assert.True(Enumerable.Range(0, 3).All(rank => File.Exists(Path.Combine(directory, $"rank{rank}.started"))), output);
+            Assert.NotEqual(0, exitCode);
+            Assert.Contains("rank 1 fails on purpose", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("passed a barrier that rank 1 never reached", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task KillingOneRankEndsTheJobWithinSecondsNamingTheRank()
     {
         var directory = Directory.CreateTempSubdirectory("sharpspeed-launch-").FullName;

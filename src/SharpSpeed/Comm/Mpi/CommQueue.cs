@@ -16,6 +16,7 @@ internal sealed class CommQueue : IDisposable
     private readonly Thread _thread;
     private readonly Action _onExit;
     private int _unfinished;
+    private bool _abandoned;
 
     /// <param name="onStart">Runs first on the thread (MPI_Init_thread); its failure fails the constructor.</param>
     /// <param name="onExit">Runs last on the thread, after every queued item (MPI_Finalize).</param>
@@ -68,6 +69,17 @@ internal sealed class CommQueue : IDisposable
         _pending.Dispose();
     }
 
+    /// <summary>
+    /// Stops taking work without waiting for the thread and without <c>onExit</c>: the thread may be blocked in a
+    /// collective that failed peers never join, and MPI_Finalize would wait for them. The thread is a background
+    /// thread, so the process can still exit.
+    /// </summary>
+    public void Abandon()
+    {
+        Volatile.Write(ref _abandoned, true);
+        _pending.CompleteAdding();
+    }
+
     private void Run(Action onStart, TaskCompletionSource started)
     {
         try
@@ -106,6 +118,9 @@ internal sealed class CommQueue : IDisposable
             }
         }
 #pragma warning restore CA1031
-        _onExit();
+        if (!Volatile.Read(ref _abandoned))
+        {
+            _onExit();
+        }
     }
 }

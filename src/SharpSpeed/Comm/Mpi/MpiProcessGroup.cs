@@ -91,7 +91,14 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
         }
         _disposed = true;
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-        _queue.Dispose();
+        if (Abandoned)
+        {
+            _queue.Abandon();
+        }
+        else
+        {
+            _queue.Dispose();
+        }
         base.Dispose(disposing);
     }
 
