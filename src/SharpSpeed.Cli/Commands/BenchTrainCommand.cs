@@ -111,9 +111,10 @@ internal static class BenchTrainCommand
             }
             if (parse.GetValue(Ops))
             {
-                error.WriteLine(HostAllocator.Configure());
-                error.WriteLine(JitMode.Describe());
-                error.WriteLine(OpenMpWaiting.Describe());
+                foreach (var line in ProcessSettings.Apply())
+                {
+                    error.WriteLine(line);
+                }
                 var timings = ModuleProfile.Run(settings.Model, settings.BatchSize, settings.SequenceLength, settings.Steps);
                 PrintProfile(output, settings, timings, parse.GetValue(Json));
                 return 0;

@@ -61,7 +61,7 @@ public sealed class Trainer
                 "buffers and the mpi backend are CPU-only); use --device cpu");
         }
         var threads = RankThreads.Apply();
-        var allocator = HostAllocator.Configure();
+        var processSettings = ProcessSettings.Apply();
         manual_seed(_args.Seed);
 
         var checkpoints = new CheckpointDirectory(_args.OutputDir);
@@ -104,9 +104,10 @@ public sealed class Trainer
         var modelName = _args.ModelNameOrPath ?? "tiny (bundled DeepSeek architecture, random init)";
         Say($"sharpspeed train: {group.WorldSize} rank(s) [{group.Backend}], {threads} thread(s) per rank; model {modelName}, " +
             $"{model.Config.ParameterCount():N0} parameters, {provisional.Precision}");
-        Say(allocator);
-        Say(JitMode.Describe());
-        Say(OpenMpWaiting.Describe());
+        foreach (var line in processSettings)
+        {
+            Say(line);
+        }
 
         using var data = TrainingData.Load(_args, tokenizerPath, provisional.MicroBatchSize, group.Rank, group.WorldSize, Say);
         var microPerEpoch = data.Sampler.BatchesPerEpoch;

@@ -26,9 +26,10 @@ public static class TrainingBenchmark
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(log);
         settings.Validate();
-        log(HostAllocator.Configure());
-        log(JitMode.Describe());
-        log(OpenMpWaiting.Describe());
+        foreach (var line in ProcessSettings.Apply())
+        {
+            log(line);
+        }
         var dtype = settings.Precision switch
         {
             TrainingPrecision.Bf16 => ScalarType.BFloat16,

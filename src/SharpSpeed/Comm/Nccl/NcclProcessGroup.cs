@@ -75,17 +75,18 @@ public sealed unsafe class NcclProcessGroup : ProcessGroup
 
     protected override void Dispose(bool disposing)
     {
-        if (_communicator != IntPtr.Zero && Abandoned)
-        {
-            // ncclCommDestroy and the stream sync could wait on peers that failed; only the bootstrap is let go.
-            _communicator = IntPtr.Zero;
-            _bootstrap.Abandon();
-            _bootstrap.Dispose();
-        }
         if (_communicator != IntPtr.Zero)
         {
-            NcclLibrary.CheckCuda(_nccl.CudaStreamSynchronize(IntPtr.Zero), "cudaStreamSynchronize");
-            _nccl.Check(_nccl.CommDestroy(_communicator), "ncclCommDestroy");
+            if (Abandoned)
+            {
+                // The stream sync and ncclCommDestroy could wait on peers that failed: only the bootstrap is let go.
+                _bootstrap.Abandon();
+            }
+            else
+            {
+                NcclLibrary.CheckCuda(_nccl.CudaStreamSynchronize(IntPtr.Zero), "cudaStreamSynchronize");
+                _nccl.Check(_nccl.CommDestroy(_communicator), "ncclCommDestroy");
+            }
             _communicator = IntPtr.Zero;
             _bootstrap.Dispose();
         }
