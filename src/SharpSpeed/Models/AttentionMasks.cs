@@ -65,7 +65,7 @@ public static class AttentionMasks
     {
         using var first = start.ToScalar();
         using var stop = end.ToScalar();
-        return arange(first, stop, ScalarType.Int64, device);
+        return arange(first, stop, HeldScalars.One, ScalarType.Int64, device);
     }
 
     /// <summary>Positions that restart at 0 at the first token of every segment: [batch, seq] int64.</summary>

@@ -41,7 +41,7 @@ public sealed class LinearProjection : nn.Module
     public Tensor Forward(Tensor input)
     {
         var output = _quantized is null ? _seam.Current.Linear(input, _weight, _bias) : QuantizedLinear.Apply(input, _quantized, _bias);
-        return Adapter is null ? output : output + Adapter.Forward(input, _seam.Current, training);
+        return Adapter is null ? output : output.add(Adapter.Forward(input, _seam.Current, training), HeldScalars.One);
     }
 
     /// <summary>

@@ -35,8 +35,8 @@ public sealed class LlamaDecoderLayer : nn.Module
         // activation checkpointing save memory at all.
         using var scope = NewDisposeScope();
         using var unit = _seam.Current.EnterUnit(_unit);
-        var h = x + _attention.Forward(_inputNorm.Forward(x), inputs);
-        return scope.MoveToOuter(h + _mlp.Forward(_postAttentionNorm.Forward(h)));
+        var h = x.add(_attention.Forward(_inputNorm.Forward(x), inputs), HeldScalars.One);
+        return scope.MoveToOuter(h.add(_mlp.Forward(_postAttentionNorm.Forward(h)), HeldScalars.One));
     }
 
     /// <summary>Submodules and parameters are registered explicitly under their HF names, never by field name.</summary>

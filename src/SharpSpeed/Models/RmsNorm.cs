@@ -27,7 +27,7 @@ public sealed class RmsNorm : nn.Module
         var hidden = input.to(ScalarType.Float32);
         using var epsilon = _eps.ToScalar();
         var variance = hidden.mul(hidden).mean([-1], keepdim: true);
-        hidden = hidden * rsqrt(variance.add(epsilon));
+        hidden = hidden * rsqrt(variance.add(epsilon, HeldScalars.One));
         return _seam.Current.Scale(hidden.to(inputType), _weight);
     }
 

@@ -45,7 +45,7 @@ public sealed class RotaryEmbedding : IDisposable
         var wavelength = inverse.reciprocal().mul_(fullTurn);
         var scaled = where(wavelength.gt(lowFreqWavelength), inverse.div(factor), inverse);
         var smooth = wavelength.reciprocal().mul_(context).sub_(lowFreqFactor).div_(band);
-        var smoothed = ((ones_like(smooth) - smooth) * scaled).div_(factor) + smooth * scaled;
+        var smoothed = ((ones_like(smooth) - smooth) * scaled).div_(factor).add_(smooth * scaled, HeldScalars.One);
         var isMedium = wavelength.ge(highFreqWavelength).logical_and(wavelength.le(lowFreqWavelength));
         return where(isMedium, smoothed, scaled);
     }
@@ -69,7 +69,7 @@ public sealed class RotaryEmbedding : IDisposable
     public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin)
     {
         var rotated = x.roll(x.shape[^1] / 2, -1);
-        return x.mul(cos.unsqueeze(1)).add_(rotated.mul_(signedSin.unsqueeze(1)));
+        return x.mul(cos.unsqueeze(1)).add_(rotated.mul_(signedSin.unsqueeze(1)), HeldScalars.One);
     }
 
     public void Dispose() => _inverseFrequencies.Dispose();

@@ -118,12 +118,12 @@ public static class ModuleProfile
         using var y = ones(1);
         for (var i = 0; i < 100; i++)
         {
-            x.add_(y);
+            x.add_(y, HeldScalars.One);
         }
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < Operations; i++)
         {
-            x.add_(y);
+            x.add_(y, HeldScalars.One);
         }
         return new ModuleTiming("one 1-element add_ (framework overhead per op)", clock.Elapsed.TotalMilliseconds / Operations, 0);
     }

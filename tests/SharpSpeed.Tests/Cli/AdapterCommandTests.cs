@@ -47,8 +47,9 @@ public sealed class AdapterCommandTests
         var adapter = SafetensorsReader.Load(Path.Combine(straight.OutputDir, AdapterFolder.WeightsFileName));
         const string module = "model.layers.1.mlp.down_proj";
         using var scale = 2.0.ToScalar();
-        using var reference = baseWeights[module + ".weight"]
-            + adapter[$"base_model.model.{module}.lora_B.weight"].matmul(adapter[$"base_model.model.{module}.lora_A.weight"]).mul(scale);
+        using var reference = baseWeights[module + ".weight"].add(
+            adapter[$"base_model.model.{module}.lora_B.weight"].matmul(adapter[$"base_model.model.{module}.lora_A.weight"]).mul(scale),
+            HeldScalars.One);
         Assert.True(mergedWeights[module + ".weight"].allclose(reference, rtol: 1e-6, atol: 1e-7));
         Assert.True(mergedWeights["model.layers.0.self_attn.k_proj.weight"].equal(baseWeights["model.layers.0.self_attn.k_proj.weight"]).all().item<bool>());
 

@@ -1,4 +1,5 @@
 using SharpSpeed.Comm.Mpi;
+using SharpSpeed.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,7 +43,7 @@ public sealed class HalfPrecisionReductionsTests
         (a[5], b[5]) = (3e38f, 3e38f); // overflows to infinity
         var left = tensor(a).to(ScalarType.BFloat16);
         var right = tensor(b).to(ScalarType.BFloat16);
-        var expected = (left + right).to(ScalarType.Float32).data<float>().ToArray();
+        var expected = left.add(right, HeldScalars.One).to(ScalarType.Float32).data<float>().ToArray();
 
         var addend = left.to(ScalarType.Float32).data<float>().ToArray().Select(HalfPrecisionReductions.SingleToBFloat16).ToArray();
         var sum = right.to(ScalarType.Float32).data<float>().ToArray().Select(HalfPrecisionReductions.SingleToBFloat16).ToArray();

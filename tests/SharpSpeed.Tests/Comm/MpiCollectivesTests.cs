@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SharpSpeed.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -92,7 +93,7 @@ public sealed class MpiCollectivesTests(MpiCollectivesFixture fixture) : IClassF
     {
         using var scope = NewDisposeScope();
         var scalarType = type == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float16;
-        var sum = tensor(a).to(scalarType) + tensor(b).to(scalarType);
+        var sum = tensor(a).to(scalarType).add(tensor(b).to(scalarType), HeldScalars.One);
         return sum.to(ScalarType.Float64).data<double>().ToArray();
     }
 

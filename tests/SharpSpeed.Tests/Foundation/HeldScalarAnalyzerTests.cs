@@ -17,8 +17,6 @@ public sealed class HeldScalarAnalyzerTests
     [InlineData("var r = t.mul(2.0.ToScalar());")]
     [InlineData("var r = t.ToSingle();")]
     [InlineData("var r = (float)t;")]
-    [InlineData("var r = t.square();")]
-    [InlineData("var r = linalg.vector_norm(t);")]
     public void AScalarOnlyTheCollectorOwnsIsAnError(string statements) =>
         Assert.Equal(["SS0001"], Analyze(statements));
 

@@ -21,7 +21,7 @@ internal static class SmallTrainingModel
         using var relative = 1e-5.ToScalar();
         using var absolute = 1e-6.ToScalar();
         using var scope = NewDisposeScope();
-        return ((actual - reference).abs() - reference.abs().mul(relative).add(absolute)).max().item<float>();
+        return ((actual - reference).abs() - reference.abs().mul(relative).add(absolute, HeldScalars.One)).max().item<float>();
     }
 
     private static string Create()

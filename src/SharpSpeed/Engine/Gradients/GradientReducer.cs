@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SharpSpeed.Comm;
 using SharpSpeed.Engine.Flat;
+using SharpSpeed.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -55,7 +56,7 @@ internal sealed class GradientReducer : IDisposable
         if (_full is not null)
         {
             using var view = _full.View(segment);
-            view.add_(gradient);
+            view.add_(gradient, HeldScalars.One);
             return;
         }
         using var flat = gradient.reshape(-1);
@@ -64,7 +65,7 @@ internal sealed class GradientReducer : IDisposable
             var overlap = block.Range.Intersect(segment.Range);
             using var target = Bucket(block).narrow(0, overlap.Start - block.Offset, overlap.Length);
             using var source = flat.narrow(0, overlap.Start - segment.Offset, overlap.Length);
-            target.add_(source);
+            target.add_(source, HeldScalars.One);
         }
     }
 
@@ -160,7 +161,7 @@ internal sealed class GradientReducer : IDisposable
             {
                 using var own = data.narrow(0, _group.Rank * block.ChunkLength, block.ChunkLength);
                 using var target = _fp32Partition.narrow(0, block.PartitionOffset, block.ChunkLength);
-                target.add_(own.to(target.dtype, target.device));
+                target.add_(own.to(target.dtype, target.device), HeldScalars.One);
             }
         }
         FreeBucket(block.Index);

@@ -1,3 +1,4 @@
+using SharpSpeed.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -83,7 +84,7 @@ public sealed class FlatAdamW : IFlatOptimizer
         using var secondMomentCorrection = Math.Sqrt(biasCorrection2).ToScalar();
         using var epsilon = eps.ToScalar();
         using var stepSize = (-(learningRate / biasCorrection1)).ToScalar();
-        var denominator = ExpAvgSq.sqrt().div_(secondMomentCorrection).add_(epsilon);
+        var denominator = ExpAvgSq.sqrt().div_(secondMomentCorrection).add_(epsilon, HeldScalars.One);
         parameters.addcdiv_(ExpAvg, denominator, value: stepSize);
     }
 

@@ -54,7 +54,7 @@ public static class AdapterLoading
                 var b = Take(weights, path + ".lora_B.weight", [weight.shape[0], config.R], adapterDir);
                 using var scale = config.Scale.ToScalar();
                 using var delta = b.matmul(a).mul_(scale);
-                using var merged = weight.to(ScalarType.Float32).add_(delta);
+                using var merged = weight.to(ScalarType.Float32).add_(delta, HeldScalars.One);
                 weight.copy_(merged);
                 a.Dispose();
                 b.Dispose();

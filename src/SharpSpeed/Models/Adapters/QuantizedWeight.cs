@@ -75,7 +75,7 @@ public sealed class QuantizedWeight : IDisposable
             // Nearest code: sort the book, round at the midpoints between neighbours, map back to the code's index.
             var (sorted, order) = book.sort();
             using var two = 2.ToScalar();
-            var midpoints = (sorted.narrow(0, 1, 15) + sorted.narrow(0, 0, 15)).div(two);
+            var midpoints = sorted.narrow(0, 1, 15).add(sorted.narrow(0, 0, 15), HeldScalars.One).div(two);
             var nearest = order.index_select(0, bucketize(normalized.reshape(-1), midpoints).reshape(-1));
             var pairs = nearest.to(ScalarType.Byte).view(-1, 2);
             codes = pairs.select(1, 0).bitwise_left_shift(4).bitwise_or(pairs.select(1, 1));
@@ -136,7 +136,7 @@ public sealed class QuantizedWeight : IDisposable
         var codes = nn.functional.pad(_absmax.to(ScalarType.Float32), [0, padded - constants]).view(-1, QuantizationSettings.AbsmaxBlockSize);
         using var int8Max = 127.ToScalar();
         using var mean = _absmaxOffset.ToScalar();
-        return (codes.div(int8Max) * _absmaxScales.unsqueeze(1)).reshape(-1).narrow(0, 0, constants).add(mean);
+        return (codes.div(int8Max) * _absmaxScales.unsqueeze(1)).reshape(-1).narrow(0, 0, constants).add(mean, HeldScalars.One);
     }
 
     public void Dispose()

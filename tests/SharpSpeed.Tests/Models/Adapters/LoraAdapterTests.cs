@@ -148,7 +148,7 @@ public sealed class LoraAdapterTests
             }
             // rsLoRA: alpha / sqrt(r) = 12 / 2 = 6.
             using var scale = 6.0.ToScalar();
-            using var expected = unmerged + adapter.B.Weight.matmul(adapter.A.Weight).mul(scale);
+            using var expected = unmerged.add(adapter.B.Weight.matmul(adapter.A.Weight).mul(scale), HeldScalars.One);
             Assert.True(linear.Weight.allclose(expected, rtol: 1e-6, atol: 1e-6), $"{path}: merged weight is not W0 + alpha/sqrt(r) B A");
         }
 

@@ -53,7 +53,7 @@ public sealed class QuantizationTests
         using var shift = absmaxError.ToScalar();
         using var gap = halfGap.ToScalar();
         using var slack = (absmaxError + 1e-6).ToScalar();
-        using var bound = absmax.add(shift).mul_(gap).add_(slack);
+        using var bound = absmax.add(shift, HeldScalars.One).mul_(gap).add_(slack, HeldScalars.One);
         using var error = (restored.reshape(-1, 64) - blocks).abs();
         var excess = (error - bound).max().item<float>();
         Assert.True(excess <= 0, $"{bits}-bit {type}: a value is off by more than half a code step times absmax (by {excess})");

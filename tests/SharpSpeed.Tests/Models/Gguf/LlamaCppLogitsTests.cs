@@ -50,7 +50,7 @@ public sealed class LlamaCppLogitsTests(ITestOutputHelper output) : IDisposable
                     if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.EndsWith(".bias", StringComparison.Ordinal))
                     {
                         using var spread = 0.3.ToScalar();
-                        parameter.copy_(randn(parameter.shape, generator: generator).mul_(spread).add_(ones(1)));
+                        parameter.copy_(randn(parameter.shape, generator: generator).mul_(spread).add_(ones(1), HeldScalars.One));
                     }
                 }
             }
