@@ -26,17 +26,12 @@ if ! OMP_WAIT_POLICY=PASSIVE "$python" -c 'import torch' 2>/dev/null; then
   echo "compare.sh: $python cannot import torch: apt-get install -y python3-torch python3-numpy" >&2
   exit 2
 fi
-# Each program waits for work the way it runs fastest here. PyTorch: OMP_WAIT_POLICY=PASSIVE (its OpenBLAS threads
-# and OpenMP threads fight when either spins: tiny 1 x 2 gave 14,600-15,000 tokens/s PASSIVE, 6,500-12,600 with
-# GOMP_SPINCOUNT=20000, 4,400-6,200 with libgomp's default). SharpSpeed: its own default, a bounded spin
-# (Training/OpenMpWaiting.cs), so the variable is not set for it.
-unset OMP_WAIT_POLICY GOMP_SPINCOUNT
+. bench/common.sh
 
 # Debian's torch calls whatever libblas.so.3 the system selects; the default is the netlib reference BLAS, ~15x slower
 # at matmuls than a tuned one, which would make PyTorch look far slower than it is. OpenBLAS is unpacked from Debian's
 # own package into .cache/ (no root, nothing installed system-wide) and put first on the reference's library path.
 blas_note="system libblas.so.3"
-openblas="$root/.cache/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread"
 if [ ! -f "$openblas/libblas.so.3" ] && command -v apt-get >/dev/null; then
   tmp="$(mktemp -d)"; mkdir -p "$root/.cache/openblas"
   if (cd "$tmp" && apt-get download libopenblas0-pthread >/dev/null 2>&1) && dpkg -x "$tmp"/libopenblas0-pthread_*.deb "$root/.cache/openblas"; then
@@ -57,8 +52,6 @@ best() { # best tokens/s of the JSON lines in file $1, and that line
   "$python" -c 'import json,sys; rows=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(json.dumps(max(rows, key=lambda r: r["tokens_per_s"])))' "$1"
 }
 
-. bench/shapes.sh
-
 for shape in $shapes; do
   flags="$(shape_flags "$shape")" || exit 2
   read -r -a common <<<"--steps $steps --warmup $warmup $flags"
@@ -72,8 +65,7 @@ for shape in $shapes; do
       else
         ./sharpspeed launch --nproc_per_node "$ranks" bench train --json "${common[@]}" >>"$ours"
       fi
-      OMP_WAIT_POLICY=PASSIVE LD_LIBRARY_PATH="$openblas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_NUM_THREADS="$threads" \
-        "$python" bench/pytorch_reference.py --nproc "$ranks" --threads "$threads" "${common[@]}" >>"$theirs"
+      run_pytorch "$threads" "$python" bench/pytorch_reference.py --nproc "$ranks" --threads "$threads" "${common[@]}" >>"$theirs"
     done
     best "$ours" >"bench/results/sharpspeed-$shape-${ranks}rank.best.json"
     best "$theirs" >"bench/results/pytorch-$shape-${ranks}rank.best.json"

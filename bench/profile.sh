@@ -16,19 +16,15 @@ while [ $# -gt 0 ]; do
     *) echo "profile.sh: unknown argument '$1' (use --threads, --repeats, --shapes)" >&2; exit 2 ;;
   esac
 done
-# As in compare.sh: PyTorch runs fastest with PASSIVE OpenMP workers, SharpSpeed with its own bounded spin.
-unset OMP_WAIT_POLICY GOMP_SPINCOUNT
-openblas="$root/.cache/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread"
+. bench/common.sh
 [ -f "$openblas/libblas.so.3" ] || echo "profile.sh: no OpenBLAS in .cache/openblas (run bench/compare.sh once); PyTorch uses the system BLAS" >&2
 ./sharpspeed --help >/dev/null
-. bench/shapes.sh
 mkdir -p bench/results
 for shape in $shapes; do
   flags="$(shape_flags "$shape")" || exit 2
   read -r -a common <<<"--steps $repeats $flags"
   ./sharpspeed bench train --ops --json --threads "$threads" "${common[@]}" >"bench/results/ops-sharpspeed-$shape.json"
-  OMP_WAIT_POLICY=PASSIVE LD_LIBRARY_PATH="$openblas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_NUM_THREADS="$threads" \
-    /usr/bin/python3 bench/pytorch_reference.py --ops --threads "$threads" "${common[@]}" >"bench/results/ops-pytorch-$shape.json"
+  run_pytorch "$threads" /usr/bin/python3 bench/pytorch_reference.py --ops --threads "$threads" "${common[@]}" >"bench/results/ops-pytorch-$shape.json"
 done
 /usr/bin/python3 - $shapes <<'EOF'
 import json, sys

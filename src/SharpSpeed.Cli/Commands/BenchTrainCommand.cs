@@ -111,11 +111,7 @@ internal static class BenchTrainCommand
             }
             if (parse.GetValue(Ops))
             {
-                foreach (var line in ProcessSettings.Apply())
-                {
-                    error.WriteLine(line);
-                }
-                var timings = ModuleProfile.Run(settings.Model, settings.BatchSize, settings.SequenceLength, settings.Steps);
+                var timings = ModuleProfile.Run(settings.Model, settings.BatchSize, settings.SequenceLength, settings.Steps, error.WriteLine);
                 PrintProfile(output, settings, timings, parse.GetValue(Json));
                 return 0;
             }

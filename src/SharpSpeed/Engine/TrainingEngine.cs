@@ -16,7 +16,8 @@ namespace SharpSpeed.Engine;
 /// A DeepSpeed-like engine over one <see cref="ProcessGroup"/>: DDP (stage 0) and ZeRO stages 1-3, fp32 / bf16 / fp16,
 /// optimizer and parameter offload, on the device of the model's parameters. docs/architecture.md ("The engine")
 /// describes the design; this class wires its parts: the flat <see cref="FlatLayout"/> of blocks, the model's seam
-/// (<see cref="HookedParameterUse"/> or, at stage 3, <see cref="GatheredParameterUse"/>), <see cref="GradientHooks"/>
+/// (a plain <see cref="ParameterUse"/> when nothing is communicated during backward, <see cref="HookedParameterUse"/>, or at
+/// stage 3 <see cref="GatheredParameterUse"/>), <see cref="GradientHooks"/>
 /// and <see cref="GradientReducer"/> for gradients, <see cref="UnitGatherer"/> for ZeRO-3 parameters, an
 /// <see cref="IFlatOptimizer"/> over the owned range, and the <see cref="MemoryLedger"/>. The trainer calls
 /// <see cref="Backward"/> once per micro-batch and <see cref="Step"/> once per accumulation boundary. Checkpoint state and
@@ -208,7 +209,7 @@ public sealed partial class TrainingEngine : IDisposable
     /// <summary>Bytes this rank's engine held, by kind, at their high-water marks.</summary>
     public MemoryAccount Memory => Ledger.Snapshot();
 
-    /// <summary>Back-propagates one micro-batch's loss (normalised as the class remarks say); gradients are reduced as the stage says while backward runs.</summary>
+    /// <summary>Back-propagates one micro-batch's loss (normalised as the class remarks say); gradients are reduced as the stage says, while backward runs where hooks are installed.</summary>
     public void Backward(Tensor loss)
     {
         ArgumentNullException.ThrowIfNull(loss);

@@ -58,8 +58,9 @@ public sealed class RotaryEmbedding : IDisposable
     public (Tensor Cos, Tensor SignedSin) Tables(Tensor positionIds, ScalarType dtype)
     {
         var angles = positionIds.to(ScalarType.Float32).unsqueeze(-1) * _inverseFrequencies.to(positionIds.device);
+        var cos = angles.cos();
         var sin = angles.sin();
-        return (cat([angles, angles], -1).cos().to(dtype), cat([sin.neg(), sin], -1).to(dtype));
+        return (cat([cos, cos], -1).to(dtype), cat([sin.neg(), sin], -1).to(dtype));
     }
 
     /// <summary>

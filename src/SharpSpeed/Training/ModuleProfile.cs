@@ -22,10 +22,15 @@ public static class ModuleProfile
 {
     private const int Warmup = 3;
 
-    public static IReadOnlyList<ModuleTiming> Run(ModelConfig config, int batchSize, int sequenceLength, int repeats)
+    public static IReadOnlyList<ModuleTiming> Run(ModelConfig config, int batchSize, int sequenceLength, int repeats, Action<string> log)
     {
         ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(log);
         ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
+        foreach (var line in ProcessSettings.Apply())
+        {
+            log(line);
+        }
         var seam = new ParameterSeam();
         using var weights = new RandomWeights(0.02, seed: 7);
         var hidden = config.HiddenSize;

@@ -22,7 +22,7 @@ namespace SharpSpeed.Training;
 /// </summary>
 public static partial class OpenMpWaiting
 {
-    public const int SpinCount = 10_000;
+    private const int SpinCount = 10_000;
     private const string SpinCountVariable = "GOMP_SPINCOUNT";
     private const string WaitPolicyVariable = "OMP_WAIT_POLICY";
     private static string? _line;
@@ -31,8 +31,9 @@ public static partial class OpenMpWaiting
     public static void Configure()
     {
         var chosen = new[] { WaitPolicyVariable, SpinCountVariable }
-            .Where(name => Environment.GetEnvironmentVariable(name) is not null)
-            .Select(name => $"{name}={Environment.GetEnvironmentVariable(name)}")
+            .Select(name => (Name: name, Value: Environment.GetEnvironmentVariable(name)))
+            .Where(variable => variable.Value is not null)
+            .Select(variable => $"{variable.Name}={variable.Value}")
             .ToList();
         if (chosen.Count > 0)
         {

@@ -1,9 +1,9 @@
 using SharpSpeed.Engine;
 using SharpSpeed.Engine.Config;
-using SharpSpeed.Training.DeepSpeedIntegration;
 using SharpSpeed.Engine.Optim;
 using SharpSpeed.Engine.Precision;
 using SharpSpeed.Engine.Schedules;
+using SharpSpeed.Training.DeepSpeedIntegration;
 
 namespace SharpSpeed.Training;
 

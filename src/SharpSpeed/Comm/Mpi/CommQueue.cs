@@ -19,7 +19,7 @@ internal sealed class CommQueue : IDisposable
     private bool _abandoned;
 
     /// <param name="onStart">Runs first on the thread (MPI_Init_thread); its failure fails the constructor.</param>
-    /// <param name="onExit">Runs last on the thread, after every queued item (MPI_Finalize).</param>
+    /// <param name="onExit">Runs last on the thread, after every queued item (MPI_Finalize), unless the queue was abandoned.</param>
     public CommQueue(string name, Action onStart, Action onExit)
     {
         _onExit = onExit;

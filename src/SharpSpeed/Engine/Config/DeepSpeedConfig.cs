@@ -3,7 +3,7 @@ using SharpSpeed.Engine.Precision;
 namespace SharpSpeed.Engine.Config;
 
 /// <summary>
-/// A DeepSpeed JSON configuration after "auto" values were filled and the batch-size rule
+/// A DeepSpeed JSON configuration with no "auto" left and the batch-size rule
 /// (train_batch_size = train_micro_batch_size_per_gpu * gradient_accumulation_steps * world_size) was applied.
 /// <see cref="Optimizer"/> / <see cref="Scheduler"/> are null when the file has no such section: then the trainer's
 /// own AdamW and HF schedule apply, as with HF Trainer.

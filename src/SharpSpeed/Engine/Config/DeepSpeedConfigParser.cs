@@ -3,7 +3,7 @@ namespace SharpSpeed.Engine.Config;
 /// <summary>
 /// Reads a DeepSpeed JSON config as DeepSpeed's engine does. Every DeepSpeed key either acts or leaves one line in
 /// <see cref="DeepSpeedConfig.Notes"/>; a near-miss of a DeepSpeed key is an error naming both; keys that would change
-/// what is trained and are not run here are refused. <c>"auto"</c> is refused too: filling it from training arguments
+/// what is trained and are not run here are refused. <c>"auto"</c> in a key it reads is refused too: filling it from training arguments
 /// is the trainer's job, done before this parser runs (Training/DeepSpeedIntegration, as HF's Trainer does it).
 /// </summary>
 public static class DeepSpeedConfigParser

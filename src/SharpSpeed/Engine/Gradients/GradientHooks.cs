@@ -11,7 +11,9 @@ namespace SharpSpeed.Engine.Gradients;
 /// zero is complete; a block is complete when every parameter overlapping it is. Complete blocks are handed to the
 /// reducer in the fixed plan order (reverse layout order: the last layers first, as backward produces them), so every
 /// rank starts the same collectives in the same sequence. Parameters that got no gradient are given up for at the end
-/// of backward (their blocks go out with zeros there), as DeepSpeed's ignore_unused_parameters does.
+/// of backward (their blocks go out with zeros there), as DeepSpeed's ignore_unused_parameters does. Without hooks (nothing
+/// to overlap) no gradient is reported during backward, so this end-of-backward pass launches every block, carrying
+/// what autograd accumulated into the gradient buffer's views.
 /// <para>Called inside autograd's backward, where an exception aborts the process (TorchSharp): failures are stashed
 /// and rethrown by <see cref="EndBackward"/>.</para>
 /// </summary>

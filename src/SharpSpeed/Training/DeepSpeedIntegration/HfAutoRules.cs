@@ -3,10 +3,10 @@ namespace SharpSpeed.Training.DeepSpeedIntegration;
 /// <summary>One DeepSpeed key HF's integration fills from the training arguments (fill_match / fill_only).</summary>
 /// <param name="Path">The dotted key path, as HF's find_config_node walks it.</param>
 /// <param name="HfName">The training argument's name, as HF prints it in a mismatch.</param>
-/// <param name="Value">The argument's value; null when the run cannot know it (see <paramref name="Missing"/>).</param>
+/// <param name="Value">The argument's value for this run; null when the run cannot know it (see <paramref name="Missing"/>).</param>
 /// <param name="MustMatch">False for HF's fill_only keys: a given value is kept without comparing.</param>
 /// <param name="Missing">Why <paramref name="Value"/> can be null, for the "auto" error.</param>
-internal sealed record HfAutoRule(string Path, string HfName, Func<HfTrainingValues, HfValue?> Value, bool MustMatch = true, string Missing = "");
+internal sealed record HfAutoRule(string Path, string HfName, HfValue? Value, bool MustMatch = true, string Missing = "");
 
 /// <summary>
 /// The keys HF's HfTrainerDeepSpeedConfig fills, in its order: trainer_config_process (batch, clipping, optimizer,
@@ -20,36 +20,38 @@ internal static class HfAutoRules
 
     public static IReadOnlyList<HfAutoRule> For(int worldSize, HfTrainingValues trainer)
     {
-        ArgumentNullException.ThrowIfNull(trainer);
+        var a = trainer.Arguments;
         return
         [
-            new("train_micro_batch_size_per_gpu", "per_device_train_batch_size", t => new HfValue.Whole(t.Arguments.PerDeviceTrainBatchSize)),
-            new("gradient_accumulation_steps", "gradient_accumulation_steps", t => new HfValue.Whole(t.Arguments.GradientAccumulationSteps)),
+            new("train_micro_batch_size_per_gpu", "per_device_train_batch_size", new HfValue.Whole(a.PerDeviceTrainBatchSize)),
+            new("gradient_accumulation_steps", "gradient_accumulation_steps", new HfValue.Whole(a.GradientAccumulationSteps)),
             new("train_batch_size", HfTrainingValues.TrainBatchSizeName,
-                t => new HfValue.Whole((long)worldSize * t.Arguments.PerDeviceTrainBatchSize * t.Arguments.GradientAccumulationSteps)),
-            new("gradient_clipping", "max_grad_norm", t => new HfValue.Real(t.Arguments.MaxGradNorm)),
-            new("optimizer.params.lr", "learning_rate", t => new HfValue.Real(t.Arguments.LearningRate)),
-            new("optimizer.params.betas", "adam_beta1+adam_beta2", t => new HfValue.Pair(t.Arguments.AdamBeta1, t.Arguments.AdamBeta2)),
-            new("optimizer.params.eps", "adam_epsilon", t => new HfValue.Real(t.Arguments.AdamEpsilon)),
-            new("optimizer.params.weight_decay", "weight_decay", t => new HfValue.Real(t.Arguments.WeightDecay)),
-            new("scheduler.params.warmup_min_lr", "0", _ => new HfValue.Real(0), MustMatch: false),
-            new("scheduler.params.warmup_max_lr", "learning_rate", t => new HfValue.Real(t.Arguments.LearningRate)),
-            new("fp16.enabled", "fp16", t => new HfValue.Flag(t.Arguments.Fp16)),
-            new("bf16.enabled", "bf16", t => new HfValue.Flag(t.Arguments.Bf16)),
-            new("bfloat16.enabled", "bf16", t => new HfValue.Flag(t.Arguments.Bf16)),
+                new HfValue.Whole((long)worldSize * a.PerDeviceTrainBatchSize * a.GradientAccumulationSteps)),
+            new("gradient_clipping", "max_grad_norm", new HfValue.Real(a.MaxGradNorm)),
+            new("optimizer.params.lr", "learning_rate", new HfValue.Real(a.LearningRate)),
+            new("optimizer.params.betas", "adam_beta1+adam_beta2", new HfValue.Pair(a.AdamBeta1, a.AdamBeta2)),
+            new("optimizer.params.eps", "adam_epsilon", new HfValue.Real(a.AdamEpsilon)),
+            new("optimizer.params.weight_decay", "weight_decay", new HfValue.Real(a.WeightDecay)),
+            new("scheduler.params.warmup_min_lr", "0", new HfValue.Real(0), MustMatch: false),
+            new("scheduler.params.warmup_max_lr", "learning_rate", new HfValue.Real(a.LearningRate)),
+            new("fp16.enabled", "fp16", new HfValue.Flag(a.Fp16)),
+            new("bf16.enabled", "bf16", new HfValue.Flag(a.Bf16)),
+            new("bfloat16.enabled", "bf16", new HfValue.Flag(a.Bf16)),
             new("zero_optimization.reduce_bucket_size", "hidden_size^2",
-                t => t.HiddenSize is { } h ? new HfValue.Whole((long)h * h) : null, MustMatch: false, NoHiddenSize),
-            .. Stage3("prefetch_bucket_size", "0.9·hidden_size^2", t => t.HiddenSize is { } h ? new HfValue.Whole((long)(0.9 * h * h)) : null),
-            .. Stage3("param_persistence_threshold", "10·hidden_size", t => t.HiddenSize is { } h ? new HfValue.Whole(10L * h) : null),
+                FromHidden(h => h * h), MustMatch: false, NoHiddenSize),
+            .. Stage3("prefetch_bucket_size", "0.9·hidden_size^2", FromHidden(h => (long)(0.9 * h * h))),
+            .. Stage3("param_persistence_threshold", "10·hidden_size", FromHidden(h => 10 * h)),
             new("scheduler.params.total_num_steps", HfTrainingValues.TrainingStepsName,
-                t => t.TotalTrainingSteps is { } total ? new HfValue.Whole(total) : null, Missing: NoTotalSteps),
+                trainer.TotalTrainingSteps is { } total ? new HfValue.Whole(total) : null, Missing: NoTotalSteps),
             new("scheduler.params.warmup_num_steps", "warmup_steps",
-                t => t.ResolvedWarmupSteps is { } warmup ? new HfValue.Whole(warmup) : null,
+                trainer.ResolvedWarmupSteps is { } warmup ? new HfValue.Whole(warmup) : null,
                 Missing: "a warm-up ratio needs the run's number of optimizer steps, which was not given"),
         ];
+
+        HfValue? FromHidden(Func<long, long> rule) => trainer.HiddenSize is { } h ? new HfValue.Whole(rule(h)) : null;
     }
 
-    private static HfAutoRule[] Stage3(string name, string rule, Func<HfTrainingValues, HfValue?> value) =>
+    private static HfAutoRule[] Stage3(string name, string rule, HfValue? value) =>
     [
         new("zero_optimization.stage3_" + name, rule, value, MustMatch: false, NoHiddenSize),
         new("zero_optimization." + name, rule, value, MustMatch: false, NoHiddenSize),

@@ -16,17 +16,15 @@ public static class HfDeepSpeedConfig
     public static DeepSpeedConfig Parse(DeepSpeedFile file, int worldSize, HfTrainingValues trainer)
     {
         ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(trainer);
         var notes = new List<string>();
         var config = DeepSpeedConfigParser.Parse(Fill(file, worldSize, trainer, notes), worldSize);
         return config with { Notes = [.. notes, .. config.Notes] };
     }
 
     /// <summary>The file with HF's values in place of "auto" and the missing batch keys added; notes say what was added.</summary>
-    internal static DeepSpeedFile Fill(DeepSpeedFile file, int worldSize, HfTrainingValues trainer, List<string> notes)
+    private static DeepSpeedFile Fill(DeepSpeedFile file, int worldSize, HfTrainingValues trainer, List<string> notes)
     {
-        ArgumentNullException.ThrowIfNull(file);
-        ArgumentNullException.ThrowIfNull(trainer);
-        ArgumentNullException.ThrowIfNull(notes);
         if (file.Root.ValueKind != JsonValueKind.Object)
         {
             return file;
@@ -39,7 +37,7 @@ public static class HfDeepSpeedConfig
             {
                 continue;
             }
-            var value = rule.Value(trainer);
+            var value = rule.Value;
             if (current.ValueKind == JsonValueKind.String && current.GetString() == "auto")
             {
                 fills[rule.Path] = value ?? throw new DeepSpeedConfigException(

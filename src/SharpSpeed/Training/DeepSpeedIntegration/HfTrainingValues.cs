@@ -13,7 +13,7 @@ public sealed record HfTrainingValues(TrainingArguments Arguments)
     /// <summary>Optimizer steps of the whole run; needed only when a scheduler's total_num_steps / warmup_num_steps is "auto".</summary>
     public long? TotalTrainingSteps { get; init; }
 
-    /// <summary>The model's hidden size; needed only when zero_optimization.reduce_bucket_size is "auto" (HF fills hidden^2).</summary>
+    /// <summary>The model's hidden size; needed only when reduce_bucket_size, stage3_prefetch_bucket_size or stage3_param_persistence_threshold is "auto".</summary>
     public int? HiddenSize { get; init; }
 
     /// <summary>

@@ -1,7 +1,7 @@
 using SharpSpeed.Engine.Config;
+using SharpSpeed.Engine.Precision;
 using SharpSpeed.Training;
 using SharpSpeed.Training.DeepSpeedIntegration;
-using SharpSpeed.Engine.Precision;
 
 namespace SharpSpeed.Tests.Engine.Config;
 
