@@ -53,8 +53,15 @@ internal static class BenchTrainCommand
     private static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object (rank 0) instead of a summary line." };
     private static readonly Option<bool> Ops = new("--ops")
     {
-        Description = "Profile instead of training: forward and backward of each part of the model, two GEMMs, AdamW and the cost of one tiny op, at this shape (1 rank; medians of --steps runs).",
+        Description = "Profile instead of training: forward and backward of each part of the model, two GEMMs, AdamW and the cost of one tiny op, at this shape (1 rank, fp32; medians of --steps runs after 3 untimed ones; --warmup, --backend, --bf16 and the ZeRO flags do not apply).",
     };
+
+    /// <summary>The options that the --ops profile does not read; given with it, each says so.</summary>
+    private static readonly Option[] NotUsedByOps =
+    [
+        Warmup, ZeroStage, Bf16, OverlapComm, OffloadOptimizer, OffloadParam, ReduceBucketSize, PrefetchBucketSize,
+        ParamPersistenceThreshold, MaxReuseDistance, Backend,
+    ];
 
     public static Command Create()
     {
@@ -111,6 +118,10 @@ internal static class BenchTrainCommand
             }
             if (parse.GetValue(Ops))
             {
+                foreach (var option in NotUsedByOps.Where(option => parse.GetResult(option) is { Implicit: false }))
+                {
+                    error.WriteLine($"{option.Name}: no effect with --ops (the profile runs one rank in fp32, after 3 untimed runs)");
+                }
                 var timings = ModuleProfile.Run(settings.Model, settings.BatchSize, settings.SequenceLength, settings.Steps, error.WriteLine);
                 PrintProfile(output, settings, timings, parse.GetValue(Json));
                 return 0;

@@ -68,6 +68,20 @@ public sealed class BenchTrainCommandTests
     }
 
     [Fact]
+    public void TheOpsProfileTimesEveryPartAndNamesTheFlagsItDoesNotUse()
+    {
+        var (exitCode, output, error) = CliRunner.Run(["bench", "train", .. Shape, "--ops", "--bf16"]);
+        Assert.True(exitCode == 0, error);
+        var parts = JsonDocument.Parse(output.Trim()).RootElement.GetProperty("parts").EnumerateArray().ToList();
+        Assert.Contains(parts, p => p.GetProperty("part").GetString() == "whole model + loss, no engine");
+        Assert.All(parts, p => Assert.True(p.GetProperty("forward_ms").GetDouble() >= 0));
+        Assert.Contains("--bf16: no effect with --ops", error, StringComparison.Ordinal);
+        Assert.Contains("--warmup: no effect with --ops", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("--steps: no effect", error, StringComparison.Ordinal);
+        Assert.Contains("host allocator:", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RejectsHiddenSizeNotDivisibleByHeads()
     {
         var (exitCode, _, error) = CliRunner.Run("bench", "train", "--hidden_size", "30", "--num_heads", "4", "--json");
