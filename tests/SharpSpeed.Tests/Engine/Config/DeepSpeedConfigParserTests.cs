@@ -135,6 +135,18 @@ public sealed class DeepSpeedConfigParserTests
     }
 
     [Fact]
+    public void AWarmupMaxLrLeftOutTakesTheOptimizersLrElseDeepSpeedsDefault()
+    {
+        var withOptimizer = Parse("""
+            { "train_batch_size": 1, "optimizer": { "type": "AdamW", "params": { "lr": 3e-4 } },
+              "scheduler": { "type": "WarmupLR", "params": { "warmup_num_steps": 10 } } }
+            """);
+        Assert.Equal(3e-4, withOptimizer.Scheduler!.WarmupMaxLr);
+        var alone = Parse("""{ "train_batch_size": 1, "scheduler": { "type": "WarmupLR", "params": { "warmup_num_steps": 10 } } }""");
+        Assert.Equal(1e-3, alone.Scheduler!.WarmupMaxLr);
+    }
+
+    [Fact]
     public void AdamFollowsDeepSpeedsWeightDecayModes()
     {
         var l2 = Parse("""{ "train_batch_size": 1, "optimizer": { "type": "Adam", "params": { "adam_w_mode": false, "weight_decay": 0.1 } } }""");
